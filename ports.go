@@ -1,0 +1,167 @@
+package beian
+
+import (
+	"context"
+	"net/netip"
+	"time"
+)
+
+// DataCentre (机房) owns CIDR ranges; an IP in them routes a case to the
+// province system, access-provider name and mailbox (R-ENT-1). Data, not code.
+type DataCentre struct {
+	Name           string
+	Province       string
+	AccessProvider string
+	Mailbox        string
+	CIDRs          []netip.Prefix
+}
+
+// CalendarDay is a staff override of the working-day calendar: a holiday
+// (Off) or a make-up working day (调休, !Off) on Date ("2006-01-02").
+type CalendarDay struct {
+	Date      string
+	Off       bool
+	Name      string
+	UpdatedBy string
+	UpdatedAt time.Time
+}
+
+// Mail is one row of the email outbox. Key is the business key that makes
+// sending idempotent ("case/<id>/receipt"); a key is sent at most once.
+type Mail struct {
+	Key     string
+	CaseID  string
+	To      []string
+	Subject string
+	Body    string
+	SentAt  *time.Time
+}
+
+// Task kinds and statuses.
+const (
+	TaskVerificationCall = "verification_call" // 真实性核验电话 (R-VC)
+	TaskOpen             = "open"
+	TaskDone             = "done"
+)
+
+// Task is a piece of work for staff, such as a verification call (R-RV-2, R-VC).
+type Task struct {
+	ID        string
+	Key       string // business key; one task per key
+	Kind      string
+	Status    string
+	CaseID    string
+	DueAt     time.Time
+	Script    string
+	CreatedAt time.Time
+}
+
+// Access action kinds and statuses (R-AC).
+const (
+	AccessOpen      = "open"    // 开通接入 on approval (R-AC-0)
+	AccessCancel    = "cancel"  // 取消接入
+	AccessRestore   = "restore" // 恢复接入
+	AccessPending   = "pending"
+	AccessConfirmed = "confirmed"
+)
+
+// AccessAction is work for tech: open, cancel or restore our network access to
+// a site; pending until tech confirms (R-AC-1).
+type AccessAction struct {
+	ID          string
+	Key         string // business key; one action per key
+	CaseID      string
+	Kind        string
+	Status      string
+	Reason      string
+	ServerIPs   []string
+	Domains     []string
+	RequestedAt time.Time
+	ConfirmedAt *time.Time
+	ConfirmedBy string
+}
+
+// Transition is one state change of a case, written in one transaction: the
+// case as it now is, the timeline event, and the mails, tasks and access
+// actions it causes. Seq numbers a case's transitions; a Seq already written
+// is not written again, so a retried activity changes nothing.
+type Transition struct {
+	Seq           int
+	Case          *Case
+	Event         Event
+	Mails         []Mail
+	Tasks         []Task
+	AccessActions []AccessAction
+}
+
+// CaseFilter selects cases for a list. Ended cases (PURGED, WITHDRAWN,
+// CANCELLED) are listed only when Status names them.
+type CaseFilter struct {
+	Status   Status
+	Province string // system or bureau province
+	Domain   string
+	Overdue  *bool
+	Q        string // matches case number, sponsor, principal, domain
+	Limit    int
+	Cursor   string
+}
+
+// CasePage is one page of a case list.
+type CasePage struct {
+	Items      []Case
+	NextCursor string
+}
+
+// AuditEntry records who did what to which target, e.g. revealing a secret.
+type AuditEntry struct {
+	At     time.Time
+	Actor  string
+	Action string
+	Target string
+	Detail string
+}
+
+// IdempotentResponse is the first answer given to a write with an Idempotency-Key.
+type IdempotentResponse struct {
+	Key      string
+	Actor    string
+	BodyHash string
+	Status   int
+	Body     []byte
+	At       time.Time
+}
+
+// Store keeps cases and everything around them (PostgreSQL in production).
+// Errors are *Error with CodeNotFound, CodeDomainConflict (message names the
+// case holding the domain) or CodeSponsorConflict where they apply.
+type Store interface {
+	// CreateCase inserts c with its domains and a "created" event; it sets
+	// c.ID, c.CaseNo, c.CreatedAt and c.UpdatedAt.
+	CreateCase(ctx context.Context, c *Case) error
+	GetCase(ctx context.Context, id string) (*Case, error)
+	ListCases(ctx context.Context, f CaseFilter) (CasePage, error)
+	// SaveTransition writes t in one transaction; applied is false when t.Seq
+	// was written before (then nothing changes).
+	SaveTransition(ctx context.Context, t *Transition) (applied bool, err error)
+	AddEvent(ctx context.Context, caseID string, e Event) error
+
+	GetMail(ctx context.Context, key string) (*Mail, error)
+	MarkMailSent(ctx context.Context, key string, at time.Time) error
+	ListMails(ctx context.Context, caseID string) ([]Mail, error)
+
+	ListTasks(ctx context.Context, kind, status string) ([]Task, error)
+
+	ListAccessActions(ctx context.Context, status string) ([]AccessAction, error)
+	ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time) (*AccessAction, error)
+
+	ListDataCentres(ctx context.Context) ([]DataCentre, error)
+	ReplaceDataCentres(ctx context.Context, dcs []DataCentre, actor string) error
+
+	ListCalendarDays(ctx context.Context) ([]CalendarDay, error)
+	PutCalendarDay(ctx context.Context, d CalendarDay) error
+
+	GetIdempotent(ctx context.Context, key, actor string) (*IdempotentResponse, error) // nil, nil when absent or older than 24 h
+	SaveIdempotent(ctx context.Context, r IdempotentResponse) error
+
+	Audit(ctx context.Context, e AuditEntry) error
+}
