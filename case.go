@@ -201,6 +201,7 @@ func (c *Case) MaterialsComplete() bool {
 
 // Event is one line of a case's timeline: every state change, who and when.
 type Event struct {
+	Seq    int // the workflow's transition number; 0 for events outside a transition
 	At     time.Time
 	Event  string
 	Actor  string

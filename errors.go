@@ -70,3 +70,9 @@ func ErrorMessage(err error) string {
 	}
 	return "内部错误，请稍后重试或联系管理员"
 }
+
+// NonRetryableCodes are the codes of errors that a retry cannot fix.
+var NonRetryableCodes = []string{
+	CodeInvalid, CodeNotFound, CodeConflict, CodeInvalidState, CodeDomainConflict,
+	CodeSponsorConflict, CodeViolations, CodeCalendarNoData,
+}

@@ -1,0 +1,117 @@
+// Package activities holds every side effect of the filing workflow: writing
+// transitions to Postgres, sending mail, and telling network control about
+// access actions. Each activity is idempotent by a business key, so a retry
+// never sends, calls or cuts twice.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/calendar"
+	"github.com/beian/beian/workflows"
+)
+
+// Mailer sends one outbox mail (go-mail in production).
+type Mailer interface {
+	Send(ctx context.Context, m beian.Mail) error
+}
+
+// AccessNotifier tells network control about an access action (optional).
+type AccessNotifier interface {
+	Notify(ctx context.Context, a beian.AccessAction) error
+}
+
+// Config holds the timings and addresses the activities use.
+type Config struct {
+	// BureauWorkingDays is the bureau's review period, 20 working days (R-BR-1).
+	BureauWorkingDays int
+	// BureauSLA, when set, replaces the working-day calendar with a plain
+	// duration (for demos and end-to-end tests only).
+	BureauSLA time.Duration
+	// RectifyWithin is the rectification deadline, 24 hours (R-PA-3, R-VC-4).
+	RectifyWithin time.Duration
+	// StaffAlerts receive overdue alerts besides the province mailbox (supervisors).
+	StaffAlerts []string
+	// TechMailbox receives access actions for tech (技术部), if set.
+	TechMailbox string
+}
+
+// Activities is the set of filing activities with their dependencies.
+type Activities struct {
+	Store  beian.Store
+	Mailer Mailer
+	Access AccessNotifier // nil: access actions wait in the API for tech only
+	Config Config
+}
+
+// Calendar is the working-day calendar as staff have corrected it.
+func (a *Activities) Calendar(ctx context.Context) (*calendar.Calendar, error) {
+	days, err := a.Store.ListCalendarDays(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load calendar overrides: %w", err)
+	}
+	return calendar.New(days), nil
+}
+
+// SendMail sends the outbox mail with the given key, once: a mail already
+// marked sent is not sent again.
+func (a *Activities) SendMail(ctx context.Context, key string) error {
+	m, err := a.Store.GetMail(ctx, key)
+	if err != nil {
+		return appErr(err)
+	}
+	if m.SentAt != nil {
+		return nil
+	}
+	if len(m.To) == 0 {
+		return nil
+	}
+	if err := a.Mailer.Send(ctx, *m); err != nil {
+		return fmt.Errorf("send mail %s: %w", key, err)
+	}
+	if err := a.Store.MarkMailSent(ctx, key, time.Now()); err != nil {
+		return fmt.Errorf("mark mail %s sent: %w", key, err)
+	}
+	return nil
+}
+
+// NotifyAccess sends the access action with the given key to network
+// control, when a webhook is configured.
+func (a *Activities) NotifyAccess(ctx context.Context, key string) error {
+	if a.Access == nil {
+		return nil
+	}
+	acts, err := a.Store.ListAccessActions(ctx, "")
+	if err != nil {
+		return fmt.Errorf("load access action %s: %w", key, err)
+	}
+	for _, act := range acts {
+		if act.Key == key {
+			return a.Access.Notify(ctx, act)
+		}
+	}
+	return temporal.NewNonRetryableApplicationError("access action "+key+" not found", beian.CodeNotFound, nil)
+}
+
+// appErr turns a domain error into a Temporal application error typed with
+// its stable code, non-retryable when a retry cannot help.
+func appErr(err error) error {
+	var be *beian.Error
+	if !errors.As(err, &be) {
+		return err
+	}
+	for _, c := range beian.NonRetryableCodes {
+		if c == be.Code {
+			return temporal.NewNonRetryableApplicationError(be.Message, be.Code, nil)
+		}
+	}
+	return temporal.NewApplicationError(be.Message, be.Code)
+}
+
+var _ = workflows.ActivityApply

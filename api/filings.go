@@ -1,0 +1,448 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/intake"
+	"github.com/beian/beian/workflows"
+)
+
+// checkResultJSON is the answer of POST /filings/check.
+type checkResultJSON struct {
+	OK           bool                `json:"ok"`
+	Violations   []violationJSON     `json:"violations"`
+	Checklist    []checklistItemJSON `json:"checklist"`
+	Routing      routingJSON         `json:"routing"`
+	EmailSubject string              `json:"email_subject"`
+}
+
+// prepare runs every intake rule on a case built from a body: routing by
+// server IP (R-ENT-1/2), the reviewing bureau (R-ENT-3), the checklist
+// (R-IN-2), the email subject (R-IN-3) and the field rules (R-IN-*).
+// POST /filings, /filings/check and /corrections share it.
+func (s *Server) prepare(ctx context.Context, c *beian.Case) (intake.Result, error) {
+	rules, err := s.d.Rules(ctx)
+	if err != nil {
+		return intake.Result{}, err
+	}
+	dcs, err := s.d.Store.ListDataCentres(ctx)
+	if err != nil {
+		return intake.Result{}, err
+	}
+	res := intake.Check(c, intake.Input{Rules: rules, DataCentres: dcs, Now: s.d.Now()})
+	res.Routing.BureauProvince = c.Sponsor.Province // R-ENT-3: the sponsor's bureau reviews
+	return res, nil
+}
+
+func violationsError(vs []beian.Violation) error {
+	return &beian.Error{Code: beian.CodeViolations, Message: "备案信息有 " + strconv.Itoa(len(vs)) + " 处不符合要求", Violations: vs}
+}
+
+func (s *Server) checkFiling(c echo.Context) error {
+	var b filingBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	cs := caseFromBody(b)
+	res, err := s.prepare(c.Request().Context(), cs)
+	if err != nil {
+		return err
+	}
+	out := checkResultJSON{
+		OK: len(res.Violations) == 0, Violations: violationsJSON(res.Violations), Checklist: []checklistItemJSON{},
+		Routing: routingJSON{
+			Province: res.Routing.Province, DataCentre: res.Routing.DataCentre, AccessProvider: res.Routing.AccessProvider,
+			Mailbox: res.Routing.Mailbox, BureauProvince: res.Routing.BureauProvince,
+		},
+		EmailSubject: res.EmailSubject,
+	}
+	for _, it := range res.Checklist {
+		out.Checklist = append(out.Checklist, checklistItemJSON{Code: it.Code, Title: it.Title, Note: it.Note, Required: it.Required, Received: it.Received})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) createFiling(c echo.Context) error {
+	ctx := c.Request().Context()
+	var b filingBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	cs := caseFromBody(b)
+	res, err := s.prepare(ctx, cs)
+	if err != nil {
+		return err
+	}
+	if len(res.Violations) > 0 {
+		return violationsError(res.Violations)
+	}
+	now := s.d.Now()
+	cs.ID = newUUID()
+	cs.WorkflowID = workflows.WorkflowID(cs.ID)
+	cs.Status = beian.StatusAwaitingMaterials
+	cs.Routing, cs.Checklist, cs.EmailSubject = res.Routing, res.Checklist, res.EmailSubject
+	cs.CreatedBy = caller(c).Name
+	cs.CreatedAt = now
+	purge := now.In(shanghai).AddDate(0, 1, 0) // R-RV-5: one calendar month
+	if s.d.Config.PurgeAfter > 0 {
+		purge = now.Add(s.d.Config.PurgeAfter)
+	}
+	cs.Deadlines.PurgeAt = &purge
+	if b.FilingPassword != "" {
+		sealed, err := s.d.Box.Seal(b.FilingPassword) // R-BR-2: encrypted at rest
+		if err != nil {
+			return err
+		}
+		cs.FilingPasswordSealed = sealed
+	}
+	if err := s.d.Store.CreateCase(ctx, cs); err != nil {
+		return err
+	}
+	c.Set(ctxCaseID, cs.ID)
+	if err := s.d.Engine.Start(ctx, filingInput(cs)); err != nil {
+		s.d.Logger.ErrorContext(ctx, "start workflow", "case_id", cs.ID, "error", err.Error())
+		return beian.Errorf(beian.CodeUnavailable, "备案申请 %s 已保存，但流程引擎暂不可用；系统恢复后会自动启动流程", cs.CaseNo)
+	}
+	return s.respondCase(c, cs.ID, http.StatusCreated)
+}
+
+// filingInput is what a case's workflow starts from.
+func filingInput(cs *beian.Case) workflows.FilingInput {
+	in := workflows.FilingInput{
+		CaseID: cs.ID, CaseNo: cs.CaseNo, Type: cs.Type, Domain: cs.PrimaryName(),
+		Province: cs.Routing.Province, BureauProvince: cs.Routing.BureauProvince,
+	}
+	if cs.Deadlines.PurgeAt != nil {
+		in.PurgeAt = *cs.Deadlines.PurgeAt
+	}
+	return in
+}
+
+// respondCase answers with the case as it now is. ?reveal=true shows ID
+// numbers and the filing password to supervisors and admins, and is audited.
+func (s *Server) respondCase(c echo.Context, id string, status int) error {
+	ctx := c.Request().Context()
+	cs, err := s.d.Store.GetCase(ctx, id)
+	if err != nil {
+		return err
+	}
+	reveal, password, err := s.reveal(c, cs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, caseToJSON(cs, reveal, password))
+}
+
+func (s *Server) reveal(c echo.Context, cs *beian.Case) (bool, string, error) {
+	if c.QueryParam("reveal") != "true" {
+		return false, "", nil
+	}
+	who := caller(c)
+	if who.Role != RoleSupervisor && who.Role != RoleAdmin {
+		return false, "", beian.Errorf(beian.CodeForbidden, "只有主管或管理员可以查看完整证件号和备案密码")
+	}
+	password, err := s.d.Box.Open(cs.FilingPasswordSealed)
+	if err != nil {
+		return false, "", err
+	}
+	err = s.d.Store.Audit(c.Request().Context(), beian.AuditEntry{
+		At: s.d.Now(), Actor: who.Name, Action: "reveal", Target: "case/" + cs.ID,
+		Detail: "查看完整证件号码和备案密码 " + cs.CaseNo,
+	})
+	return err == nil, password, err
+}
+
+func (s *Server) getFiling(c echo.Context) error {
+	c.Set(ctxCaseID, c.Param("id"))
+	return s.respondCase(c, c.Param("id"), http.StatusOK)
+}
+
+type listJSON[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func (s *Server) listFilings(c echo.Context) error {
+	f := beian.CaseFilter{
+		Status: beian.Status(c.QueryParam("status")), Province: c.QueryParam("province"),
+		Domain: strings.ToLower(strings.TrimSpace(c.QueryParam("domain"))), Q: c.QueryParam("q"),
+		Cursor: c.QueryParam("cursor"),
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return beian.Errorf(beian.CodeInvalid, "未知状态 %s", f.Status)
+	}
+	if v := c.QueryParam("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return beian.Errorf(beian.CodeInvalid, "overdue 应为 true 或 false")
+		}
+		f.Overdue = &b
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return beian.Errorf(beian.CodeInvalid, "limit 应为 1 到 200 之间的整数")
+		}
+		f.Limit = n
+	}
+	page, err := s.d.Store.ListCases(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := listJSON[caseJSON]{Items: []caseJSON{}, NextCursor: page.NextCursor}
+	for i := range page.Items {
+		out.Items = append(out.Items, caseToJSON(&page.Items[i], false, ""))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// act runs a staff action on a case's workflow and answers with the case.
+func (s *Server) act(c echo.Context, a beian.Action, req workflows.ActionRequest) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	c.Set(ctxCaseID, id)
+	if _, err := s.d.Store.GetCase(ctx, id); err != nil {
+		return err
+	}
+	req.Actor = caller(c).Name
+	updateID := ""
+	if k := c.Request().Header.Get("Idempotency-Key"); k != "" {
+		updateID = string(a) + ":" + caller(c).Name + ":" + k
+	}
+	if _, err := s.d.Engine.Act(ctx, id, a, req, updateID); err != nil {
+		return err
+	}
+	return s.respondCase(c, id, http.StatusOK)
+}
+
+func (s *Server) materials(c echo.Context) error {
+	var b struct {
+		Received []string `json:"received"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if len(b.Received) == 0 {
+		return beian.Errorf(beian.CodeInvalid, "received 不能为空：请列出已收到的材料代码")
+	}
+	return s.act(c, beian.ActionMaterials, workflows.ActionRequest{Received: b.Received})
+}
+
+func (s *Server) review(c echo.Context) error {
+	var b struct {
+		Result  string   `json:"result"`
+		Reasons []string `json:"reasons"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	req := workflows.ActionRequest{Result: b.Result, Reasons: b.Reasons}
+	if err := workflows.ValidateRequest(beian.ActionReview, req); err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionReview, req)
+}
+
+func (s *Server) corrections(c echo.Context) error {
+	ctx := c.Request().Context()
+	cur, err := s.d.Store.GetCase(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	b := bodyFromCase(cur) // the body is applied onto the current case: partial
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if beian.CaseType(b.Type) != cur.Type {
+		return beian.Errorf(beian.CodeInvalid, "更正不能改变备案类型；请撤回后重新申请")
+	}
+	next := caseFromBody(b)
+	if b.FilingNumber == "" {
+		next.FilingNumber = cur.FilingNumber
+	}
+	if b.FilingPassword != "" || cur.FilingPasswordSealed != "" {
+		next.FilingPasswordSealed = cur.FilingPasswordSealed
+		if b.FilingPassword != "" {
+			sealed, err := s.d.Box.Seal(b.FilingPassword)
+			if err != nil {
+				return err
+			}
+			next.FilingPasswordSealed = sealed
+		}
+	}
+	res, err := s.prepare(ctx, next)
+	if err != nil {
+		return err
+	}
+	if len(res.Violations) > 0 {
+		return violationsError(res.Violations)
+	}
+	checklist := keepReceived(res.Checklist, cur.Checklist)
+	routing := res.Routing
+	return s.act(c, beian.ActionCorrections, workflows.ActionRequest{
+		Sponsor: &next.Sponsor, Principal: &next.Principal, Website: &next.Website,
+		Routing: &routing, Checklist: checklist, EmailSubject: res.EmailSubject,
+	})
+}
+
+// keepReceived carries the received marks of the old checklist over to the
+// new one, so a correction does not ask again for what has arrived.
+func keepReceived(next, prev []beian.ChecklistItem) []beian.ChecklistItem {
+	got := map[string]bool{}
+	for _, it := range prev {
+		if it.Received {
+			got[it.Code] = true
+		}
+	}
+	out := make([]beian.ChecklistItem, len(next))
+	for i, it := range next {
+		it.Received = it.Received || got[it.Code]
+		out[i] = it
+	}
+	return out
+}
+
+func (s *Server) bureauDecision(c echo.Context) error {
+	var b struct {
+		Decision       string `json:"decision"`
+		FilingNumber   string `json:"filing_number"`
+		FilingPassword string `json:"filing_password"`
+		Reason         string `json:"reason"`
+		Received       bool   `json:"received"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	req := workflows.ActionRequest{
+		Decision: b.Decision, FilingNumber: strings.TrimSpace(b.FilingNumber), Reason: b.Reason, BureauReceived: b.Received,
+	}
+	action := beian.ActionBureauDecision
+	if b.Decision == "" {
+		if !b.Received {
+			return beian.Errorf(beian.CodeInvalid, "需要 decision（approved 或 returned）或 received: true")
+		}
+		action = beian.ActionBureauReceived
+	} else if err := workflows.ValidateRequest(action, req); err != nil {
+		return err
+	}
+	if b.FilingPassword != "" {
+		sealed, err := s.d.Box.Seal(b.FilingPassword) // never in clear in workflow history
+		if err != nil {
+			return err
+		}
+		req.FilingPasswordSealed = sealed
+	}
+	if c.QueryParam("async") == "true" { // the bureau integration: a signal, applied when the case can take it
+		id := c.Param("id")
+		c.Set(ctxCaseID, id)
+		if _, err := s.d.Store.GetCase(c.Request().Context(), id); err != nil {
+			return err
+		}
+		req.Actor = caller(c).Name
+		if err := s.d.Engine.Signal(c.Request().Context(), id, req); err != nil {
+			return err
+		}
+		return c.JSON(http.StatusAccepted, map[string]any{"accepted": true, "id": id})
+	}
+	return s.act(c, action, req)
+}
+
+// optionalReason reads an optional {"reason": "…"} body.
+func optionalReason(c echo.Context) (string, error) {
+	if c.Request().ContentLength == 0 {
+		return "", nil
+	}
+	var b struct {
+		Reason string `json:"reason"`
+		Note   string `json:"note"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return "", err
+	}
+	if b.Reason == "" {
+		return b.Note, nil
+	}
+	return b.Reason, nil
+}
+
+func (s *Server) withdraw(c echo.Context) error {
+	reason, err := optionalReason(c)
+	if err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionWithdraw, workflows.ActionRequest{Reason: reason})
+}
+
+func (s *Server) requireRectification(c echo.Context) error {
+	var b struct {
+		Reason string `json:"reason"`
+		Source string `json:"source"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	switch b.Source {
+	case "":
+		b.Source = "manual"
+	case "manual", "sweep", "verification", "security":
+	default:
+		return beian.Errorf(beian.CodeInvalid, "source 只能是 manual、sweep、verification 或 security")
+	}
+	req := workflows.ActionRequest{Reason: strings.TrimSpace(b.Reason), Source: b.Source}
+	if err := workflows.ValidateRequest(beian.ActionRequireRectify, req); err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionRequireRectify, req)
+}
+
+func (s *Server) rectified(c echo.Context) error {
+	note, err := optionalReason(c)
+	if err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionRectified, workflows.ActionRequest{Reason: note})
+}
+
+func (s *Server) restoreAccess(c echo.Context) error {
+	reason, err := optionalReason(c)
+	if err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionRestoreAccess, workflows.ActionRequest{Reason: reason})
+}
+
+type mailJSON struct {
+	Key     string   `json:"key"`
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Body    string   `json:"body"`
+	SentAt  any      `json:"sent_at"`
+}
+
+// filingMails lists the mail the case has sent or queued (the outbox).
+func (s *Server) filingMails(c echo.Context) error {
+	ctx := c.Request().Context()
+	id := c.Param("id")
+	if _, err := s.d.Store.GetCase(ctx, id); err != nil {
+		return err
+	}
+	mails, err := s.d.Store.ListMails(ctx, id)
+	if err != nil {
+		return err
+	}
+	out := listJSON[mailJSON]{Items: []mailJSON{}}
+	for _, m := range mails {
+		var sent any
+		if m.SentAt != nil {
+			sent = m.SentAt.In(shanghai)
+		}
+		out.Items = append(out.Items, mailJSON{Key: m.Key, To: m.To, Subject: m.Subject, Body: m.Body, SentAt: sent})
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// op describes one operation for the OpenAPI document.
+type op struct {
+	method, path, summary, roles string
+	body                         string // schema name of the JSON body, if any
+	ok                           int
+}
+
+// operations is the published API. The OpenAPI test checks that every
+// route the server serves is here and every operation here is served.
+var operations = []op{
+	{"GET", "/healthz", "存活检查", "", "", 200},
+	{"GET", "/api/v1/openapi.json", "本文档", "", "", 200},
+	{"GET", "/metrics", "Prometheus 指标", "", "", 200},
+	{"POST", "/api/v1/filings/check", "预检：运行全部受理规则，不做任何修改", "specialist supervisor", "FilingBody", 200},
+	{"POST", "/api/v1/filings", "新建备案申请", "specialist supervisor", "FilingBody", 201},
+	{"GET", "/api/v1/filings", "备案申请列表（status, province, domain, overdue, q, limit, cursor）", "specialist supervisor tech bureau", "", 200},
+	{"GET", "/api/v1/filings/{id}", "查看备案申请（?reveal=true 主管可见完整证件号与密码，留审计记录）", "specialist supervisor tech bureau", "", 200},
+	{"POST", "/api/v1/filings/{id}/materials", "登记已收到的材料", "specialist supervisor", "Materials", 200},
+	{"POST", "/api/v1/filings/{id}/review", "接入商审核：pass 提交管局，fail 退回用户更正", "specialist supervisor", "Review", 200},
+	{"POST", "/api/v1/filings/{id}/corrections", "提交更正（与新建相同结构，可只含更正部分）", "specialist supervisor", "FilingBody", 200},
+	{"POST", "/api/v1/filings/{id}/bureau-decision", "管局结论或收件确认（?async=true 以信号方式送达，202）", "specialist supervisor bureau", "BureauDecision", 200},
+	{"POST", "/api/v1/filings/{id}/withdraw", "撤回备案申请", "specialist supervisor", "Reason", 200},
+	{"POST", "/api/v1/filings/{id}/rectification", "要求整改（24小时期限）", "specialist supervisor", "Rectification", 200},
+	{"POST", "/api/v1/filings/{id}/rectified", "整改完成", "specialist supervisor", "Reason", 200},
+	{"POST", "/api/v1/filings/{id}/restore-access", "恢复接入", "supervisor", "Reason", 200},
+	{"GET", "/api/v1/filings/{id}/mails", "该申请已发送或待发送的邮件", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/tasks", "员工任务（kind, status）", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/access-actions", "接入操作（status=pending|confirmed）", "tech specialist supervisor", "", 200},
+	{"POST", "/api/v1/access-actions/{id}/confirm", "技术部确认已执行", "tech", "", 200},
+	{"GET", "/api/v1/datacenters", "机房与网段", "admin", "", 200},
+	{"PUT", "/api/v1/datacenters", "替换机房与网段列表", "admin", "DataCentres", 200},
+	{"GET", "/api/v1/calendar/due", "管局审核期限（from, working_days）", "specialist supervisor tech bureau", "", 200},
+	{"GET", "/api/v1/calendar/days/{date}", "某日是否工作日", "specialist supervisor tech bureau", "", 200},
+	{"PUT", "/api/v1/calendar/days/{date}", "补录或更正节假日/调休", "admin", "CalendarDay", 200},
+}
+
+var schemas = map[string]any{
+	"FilingBody": obj(map[string]any{
+		"type":            enum("new", "change", "cancel", "transfer_in", "cancel_access"),
+		"sponsor":         ref("Sponsor"),
+		"principal":       ref("Principal"),
+		"website":         ref("Website"),
+		"filing_number":   str(),
+		"filing_password": str(),
+	}),
+	"Sponsor": obj(map[string]any{
+		"kind": enum("person", "organisation"), "name": str(), "cert_type": enum("id_card", "uscc"),
+		"cert_number": str(), "province": str(), "city": str(), "address": str(),
+		"legal_rep": obj(map[string]any{"name": str(), "id_number": str()}),
+	}),
+	"Principal": obj(map[string]any{"name": str(), "id_number": str(), "mobile": str(), "landline": str(), "email": str(), "qq": str()}),
+	"Website": obj(map[string]any{
+		"name": str(), "domains": arr(str()), "server_ips": arr(str()), "categories": arr(str()),
+		"pre_approvals": arr(obj(map[string]any{"category": str(), "document_no": str()})), "interactive": map[string]any{"type": "boolean"},
+	}),
+	"Materials":      obj(map[string]any{"received": arr(str())}),
+	"Review":         obj(map[string]any{"result": enum("pass", "fail"), "reasons": arr(str())}),
+	"BureauDecision": obj(map[string]any{"decision": enum("approved", "returned"), "filing_number": str(), "filing_password": str(), "reason": str(), "received": map[string]any{"type": "boolean"}}),
+	"Reason":         obj(map[string]any{"reason": str()}),
+	"Rectification":  obj(map[string]any{"reason": str(), "source": enum("manual", "sweep", "verification", "security")}),
+	"DataCentres":    arr(obj(map[string]any{"name": str(), "province": str(), "access_provider": str(), "mailbox": str(), "cidrs": arr(str())})),
+	"CalendarDay":    obj(map[string]any{"off": map[string]any{"type": "boolean"}, "name": str()}),
+	"Error": obj(map[string]any{"error": obj(map[string]any{
+		"code": str(), "message": str(),
+		"violations": arr(obj(map[string]any{"rule": str(), "code": str(), "field": str(), "message": str()})),
+	})}),
+}
+
+func obj(props map[string]any) map[string]any {
+	return map[string]any{"type": "object", "properties": props}
+}
+func str() map[string]any            { return map[string]any{"type": "string"} }
+func arr(items any) map[string]any   { return map[string]any{"type": "array", "items": items} }
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+func enum(vals ...string) map[string]any {
+	return map[string]any{"type": "string", "enum": vals}
+}
+
+// OpenAPIDocument builds the OpenAPI 3 document of the API.
+func OpenAPIDocument() map[string]any {
+	paths := map[string]any{}
+	errResp := map[string]any{"description": "错误", "content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
+	for _, o := range operations {
+		item, _ := paths[o.path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[o.path] = item
+		}
+		x := map[string]any{
+			"summary":     o.summary,
+			"operationId": strings.ToLower(o.method) + strings.NewReplacer("/api/v1", "", "/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(o.path),
+		}
+		responses := map[string]any{strconv.Itoa(o.ok): map[string]any{"description": "成功"}, "default": errResp}
+		x["responses"] = responses
+		if o.roles != "" {
+			x["description"] = "角色：" + o.roles + "（admin 可执行全部操作）"
+			x["security"] = []any{map[string]any{"bearer": []any{}}}
+		}
+		if o.body != "" {
+			x["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(o.body)}}}
+		}
+		var params []any
+		for _, seg := range strings.Split(o.path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": str()})
+			}
+		}
+		if o.method != "GET" {
+			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false, "schema": str()})
+		}
+		if len(params) > 0 {
+			x["parameters"] = params
+		}
+		item[strings.ToLower(o.method)] = x
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]any{"title": "beian — 网站备案受理 API", "version": "1.0.0"},
+		"paths":   paths,
+		"components": map[string]any{
+			"schemas":         schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+		},
+	}
+}
+
+func (s *Server) openapi(c echo.Context) error {
+	return c.JSON(http.StatusOK, OpenAPIDocument())
+}

@@ -1,0 +1,129 @@
+// Package api is the staff REST API, version 1 (../shared/docs/api.md). It is
+// the only package that imports Echo, so a move to Echo v5 touches only here.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/intake"
+	"github.com/beian/beian/metrics"
+	"github.com/beian/beian/secret"
+	"github.com/beian/beian/workflows"
+)
+
+// Engine drives filing workflows (worker.Engine on Temporal).
+type Engine interface {
+	Start(ctx context.Context, in workflows.FilingInput) error
+	Act(ctx context.Context, caseID string, a beian.Action, req workflows.ActionRequest, updateID string) (workflows.State, error)
+	Signal(ctx context.Context, caseID string, req workflows.ActionRequest) error
+}
+
+// Config holds what the API needs besides its dependencies.
+type Config struct {
+	// PurgeAfter replaces "one calendar month" (R-RV-5) when set; for demos and tests.
+	PurgeAfter time.Duration
+	// BureauWorkingDays is the bureau's review period (R-BR-1), 20.
+	BureauWorkingDays int
+}
+
+// Deps are the API's dependencies, built once in main.
+type Deps struct {
+	Store   beian.Store
+	Engine  Engine
+	Box     *secret.Box
+	Tokens  []Token
+	Logger  *slog.Logger
+	HTTP    *metrics.HTTP
+	Metrics http.Handler // /metrics; nil to leave it out
+	Config  Config
+	// Rules returns the intake rules in force (embedded defaults, admin overrides).
+	Rules func(ctx context.Context) (intake.Rules, error)
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	d    Deps
+	echo *echo.Echo
+}
+
+// New builds the API with every route of the v1 contract.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Rules == nil {
+		d.Rules = func(context.Context) (intake.Rules, error) { return intake.DefaultRules(), nil }
+	}
+	if d.Config.BureauWorkingDays == 0 {
+		d.Config.BureauWorkingDays = 20
+	}
+	s := &Server{d: d, echo: echo.New()}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.requestID, s.logAndMeasure, s.recover)
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Routes lists every method and path the API serves (for the OpenAPI test).
+func (s *Server) Routes() [][2]string {
+	var out [][2]string
+	for _, r := range s.echo.Routes() {
+		out = append(out, [2]string{r.Method, r.Path})
+	}
+	return out
+}
+
+// route table: one place that says who may call what.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/api/v1/openapi.json", s.openapi)
+	if s.d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.d.Metrics))
+	}
+	v1 := e.Group("/api/v1", s.authenticate, s.idempotency)
+	staff := []string{RoleSpecialist, RoleSupervisor}
+	v1.POST("/filings/check", s.checkFiling, allow(RoleSpecialist, RoleSupervisor))
+	v1.POST("/filings", s.createFiling, allow(RoleSpecialist, RoleSupervisor))
+	v1.GET("/filings", s.listFilings, allow(append(staff, RoleTech, RoleBureau)...))
+	v1.GET("/filings/:id", s.getFiling, allow(append(staff, RoleTech, RoleBureau)...))
+	v1.POST("/filings/:id/materials", s.materials, allow(staff...))
+	v1.POST("/filings/:id/review", s.review, allow(staff...))
+	v1.POST("/filings/:id/corrections", s.corrections, allow(staff...))
+	v1.POST("/filings/:id/bureau-decision", s.bureauDecision, allow(RoleSpecialist, RoleSupervisor, RoleBureau))
+	v1.POST("/filings/:id/withdraw", s.withdraw, allow(staff...))
+	v1.POST("/filings/:id/rectification", s.requireRectification, allow(staff...))
+	v1.POST("/filings/:id/rectified", s.rectified, allow(staff...))
+	v1.POST("/filings/:id/restore-access", s.restoreAccess, allow(RoleSupervisor))
+	v1.GET("/filings/:id/mails", s.filingMails, allow(staff...))
+
+	v1.GET("/tasks", s.listTasks, allow(staff...))
+	v1.GET("/access-actions", s.listAccessActions, allow(RoleTech, RoleSpecialist, RoleSupervisor))
+	v1.POST("/access-actions/:id/confirm", s.confirmAccessAction, allow(RoleTech))
+
+	v1.GET("/datacenters", s.getDataCentres, allow())
+	v1.PUT("/datacenters", s.putDataCentres, allow())
+	v1.GET("/calendar/due", s.calendarDue, allow(append(staff, RoleTech, RoleBureau)...))
+	v1.GET("/calendar/days/:date", s.calendarDay, allow(append(staff, RoleTech, RoleBureau)...))
+	v1.PUT("/calendar/days/:date", s.putCalendarDay, allow())
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,100 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/workflows"
+)
+
+// Engine starts and drives filing workflows for the API.
+type Engine struct {
+	Client client.Client
+}
+
+// Start starts the workflow of a new case. Starting it again is harmless:
+// the running workflow is kept (conflict policy use-existing).
+func (e *Engine) Start(ctx context.Context, in workflows.FilingInput) error {
+	sa := []temporal.SearchAttributeUpdate{
+		workflows.SACaseNo.ValueSet(in.CaseNo),
+		workflows.SAStatus.ValueSet(string(beian.StatusAwaitingMaterials)),
+		workflows.SAProvince.ValueSet(in.Province),
+		workflows.SABureauProvince.ValueSet(in.BureauProvince),
+	}
+	if in.Domain != "" {
+		sa = append(sa, workflows.SADomain.ValueSet(in.Domain))
+	}
+	_, err := e.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(in.CaseID),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(sa...),
+		StaticSummary:            in.CaseNo + " " + in.Domain,
+	}, workflows.FilingWorkflowName, in)
+	if err != nil {
+		return fmt.Errorf("start workflow of case %s: %w", in.CaseID, err)
+	}
+	return nil
+}
+
+// Act runs a staff action as a workflow update and waits for its result.
+// updateID (the Idempotency-Key, when given) makes a repeated request one update.
+func (e *Engine) Act(ctx context.Context, caseID string, a beian.Action, req workflows.ActionRequest, updateID string) (workflows.State, error) {
+	var st workflows.State
+	h, err := e.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(caseID),
+		UpdateName:   string(a),
+		UpdateID:     updateID,
+		Args:         []any{req},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return st, translate(err)
+	}
+	if err := h.Get(ctx, &st); err != nil {
+		return st, translate(err)
+	}
+	return st, nil
+}
+
+// Signal delivers a bureau result as a signal: accepted at once, applied by
+// the workflow when it can (refused results are logged there).
+func (e *Engine) Signal(ctx context.Context, caseID string, req workflows.ActionRequest) error {
+	err := e.Client.SignalWorkflow(ctx, workflows.WorkflowID(caseID), "", workflows.SignalBureauDecision, req)
+	return translate(err)
+}
+
+// State asks a case's workflow where it stands.
+func (e *Engine) State(ctx context.Context, caseID string) (workflows.State, error) {
+	var st workflows.State
+	v, err := e.Client.QueryWorkflow(ctx, workflows.WorkflowID(caseID), "", workflows.QueryState)
+	if err != nil {
+		return st, translate(err)
+	}
+	return st, v.Get(&st)
+}
+
+// translate maps Temporal errors to domain errors: an application error
+// keeps its code (set by the workflow from beian codes), a missing or closed
+// workflow is a state conflict.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() != "" {
+		return &beian.Error{Code: appErr.Type(), Message: appErr.Message()}
+	}
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return beian.Errorf(beian.CodeInvalidState, "该备案申请的流程已结束，不能再执行此操作")
+	}
+	return fmt.Errorf("temporal: %w", err)
+}

@@ -1,0 +1,34 @@
+// Package worker wires the Temporal side of beian: the worker that runs the
+// filing workflow and its activities, and the Engine the API uses to start
+// and drive workflows.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/beian/beian/activities"
+	"github.com/beian/beian/workflows"
+)
+
+// New returns a worker on the filing task queue with the workflow and every
+// activity registered under the names the workflow uses.
+func New(c client.Client, acts *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, opts)
+	Register(w, acts)
+	return w
+}
+
+// Register registers the filing workflow and activities on r (a worker or a
+// test environment).
+func Register(r interface {
+	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.Filing, workflow.RegisterOptions{Name: workflows.FilingWorkflowName})
+	r.RegisterActivityWithOptions(acts.Apply, activity.RegisterOptions{Name: workflows.ActivityApply})
+	r.RegisterActivityWithOptions(acts.SendMail, activity.RegisterOptions{Name: workflows.ActivitySendMail})
+	r.RegisterActivityWithOptions(acts.NotifyAccess, activity.RegisterOptions{Name: workflows.ActivityNotifyAccess})
+}

@@ -1,0 +1,370 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/beian/beian"
+)
+
+// Activity names, registered by package activities.
+const (
+	ActivityApply    = "Apply"
+	ActivitySendMail = "SendMail"
+	// ActivityNotifyAccess tells network control about an access action.
+	ActivityNotifyAccess = "NotifyAccess"
+)
+
+// UpdateActions are the staff actions offered as workflow updates.
+var UpdateActions = []beian.Action{
+	beian.ActionMaterials, beian.ActionReview, beian.ActionCorrections,
+	beian.ActionBureauReceived, beian.ActionBureauDecision, beian.ActionWithdraw,
+	beian.ActionRequireRectify, beian.ActionRectified, beian.ActionRestoreAccess,
+}
+
+// filing is the running workflow of one case.
+type filing struct {
+	in      FilingInput
+	st      State
+	mu      workflow.Mutex
+	changed workflow.Channel // wakes the main loop after a transition
+	mailing int              // mail sends still running
+	logger  interface {
+		Info(string, ...any)
+		Warn(string, ...any)
+		Error(string, ...any)
+	}
+}
+
+// Filing is the workflow of one filing case. It lives as long as the filing:
+// it ends only when the case is PURGED, WITHDRAWN or CANCELLED, and continues
+// as new when the server suggests it. Staff act through updates (validated
+// before they touch history), the bureau through an update or a signal, and
+// three deadlines run as durable timers: the stale purge (R-RV-5), the bureau
+// SLA (R-BR-1, R-BR-4) and the 24-hour rectification (R-PA-3, R-VC-4).
+func Filing(ctx workflow.Context, in FilingInput) (State, error) {
+	w := &filing{
+		in:      in,
+		mu:      workflow.NewMutex(ctx),
+		changed: workflow.NewBufferedChannel(ctx, 1),
+		logger:  workflow.GetLogger(ctx),
+	}
+	fresh := in.State == nil
+	if fresh {
+		purge := in.PurgeAt
+		w.st = State{Status: beian.StatusAwaitingMaterials, PurgeAt: &purge}
+	} else {
+		w.st = *in.State
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return w.st, nil }); err != nil {
+		return w.st, err
+	}
+	for _, a := range UpdateActions {
+		a := a
+		err := workflow.SetUpdateHandlerWithOptions(ctx, string(a),
+			func(ctx workflow.Context, req ActionRequest) (State, error) { return w.act(ctx, a, req) },
+			workflow.UpdateHandlerOptions{Validator: func(req ActionRequest) error { return w.validate(a, req) }},
+		)
+		if err != nil {
+			return w.st, err
+		}
+	}
+	w.upsertSearchAttributes(ctx)
+	if fresh {
+		// The receipt: the filer learns the checklist, mailbox and subject (R-IN-2, R-IN-3).
+		if _, err := w.transition(ctx, EventReceipt, ActionRequest{Actor: "system"}); err != nil {
+			return w.st, err
+		}
+	}
+
+	signals := workflow.GetSignalChannel(ctx, SignalBureauDecision)
+	for !w.st.Status.Terminal() {
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			w.drainSignals(ctx, signals)
+			if err := w.quiesce(ctx); err != nil {
+				return w.st, err
+			}
+			st := w.st
+			next := w.in
+			next.State = &st
+			return w.st, workflow.NewContinueAsNewError(ctx, Filing, next)
+		}
+		if err := w.waitOnce(ctx, signals); err != nil {
+			return w.st, err
+		}
+	}
+	w.drainSignals(ctx, signals)
+	return w.st, w.quiesce(ctx)
+}
+
+// quiesce waits until no update handler and no mail send is running.
+func (w *filing) quiesce(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.mailing == 0 })
+}
+
+// deadline is the one timer the current status needs, if any.
+func (w *filing) deadline() (at time.Time, event, summary string, ok bool) {
+	switch {
+	case w.st.Status == beian.StatusAwaitingMaterials && w.st.PurgeAt != nil:
+		return *w.st.PurgeAt, EventPurge, "stale purge R-RV-5", true
+	case w.st.Status == beian.StatusBureauReview && !w.st.Overdue && w.st.BureauDueAt != nil:
+		return *w.st.BureauDueAt, EventOverdue, "bureau due R-BR-4", true
+	case w.st.Status == beian.StatusRectifying && w.st.RectifyBy != nil:
+		return *w.st.RectifyBy, EventRectifyExpired, "rectification 24h R-PA-3", true
+	}
+	return time.Time{}, "", "", false
+}
+
+// waitOnce waits for the current deadline, a transition or a bureau signal,
+// whichever comes first, and cancels the timer when it is not the one.
+func (w *filing) waitOnce(ctx workflow.Context, signals workflow.ReceiveChannel) error {
+	timerCtx, cancelTimer := workflow.WithCancel(ctx)
+	defer cancelTimer()
+	sel := workflow.NewSelector(ctx)
+	fired := ""
+	if at, event, summary, ok := w.deadline(); ok {
+		d := at.Sub(workflow.Now(ctx))
+		if d < time.Millisecond {
+			d = time.Millisecond
+		}
+		t := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
+		sel.AddFuture(t, func(f workflow.Future) {
+			if f.Get(ctx, nil) == nil {
+				fired = event
+			}
+		})
+	}
+	sel.AddReceive(w.changed, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+	var sig ActionRequest
+	gotSignal := false
+	sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, &sig)
+		gotSignal = true
+	})
+	sel.Select(ctx)
+	cancelTimer()
+	if gotSignal {
+		w.onSignal(ctx, sig)
+	}
+	if fired != "" {
+		if _, err := w.timerFired(ctx, fired); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timerFired applies a deadline's consequence, unless a transition that ran
+// meanwhile made it moot.
+func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
+	if err := w.mu.Lock(ctx); err != nil {
+		return w.st, err
+	}
+	defer w.mu.Unlock()
+	if _, ev, _, ok := w.deadline(); !ok || ev != event {
+		return w.st, nil
+	}
+	return w.transitionLocked(ctx, event, ActionRequest{Actor: "system"})
+}
+
+// drainSignals applies bureau signals that arrived but were not yet read.
+func (w *filing) drainSignals(ctx workflow.Context, signals workflow.ReceiveChannel) {
+	for {
+		var sig ActionRequest
+		if !signals.ReceiveAsync(&sig) {
+			return
+		}
+		w.onSignal(ctx, sig)
+	}
+}
+
+// onSignal applies a bureau result that came as a signal. A signal cannot be
+// refused, so a result the case cannot take is logged and kept on the timeline.
+func (w *filing) onSignal(ctx workflow.Context, req ActionRequest) {
+	action := beian.ActionBureauDecision
+	if req.Decision == "" && req.BureauReceived {
+		action = beian.ActionBureauReceived
+	}
+	if err := w.validate(action, req); err != nil {
+		w.logger.Warn("bureau signal refused", "case", w.in.CaseNo, "error", err)
+		return
+	}
+	if _, err := w.act(ctx, action, req); err != nil {
+		w.logger.Error("bureau signal failed", "case", w.in.CaseNo, "error", err)
+	}
+}
+
+// validate runs before an update is admitted: a wrong-state or malformed
+// action is refused without touching history.
+func (w *filing) validate(a beian.Action, req ActionRequest) error {
+	if err := w.st.Status.Allows(a); err != nil {
+		return toAppError(err)
+	}
+	if err := ValidateRequest(a, req); err != nil {
+		return toAppError(err)
+	}
+	return nil
+}
+
+// ValidateRequest checks that req carries what action a needs.
+func ValidateRequest(a beian.Action, req ActionRequest) error {
+	switch a {
+	case beian.ActionMaterials:
+		if len(req.Received) == 0 {
+			return beian.Errorf(beian.CodeInvalid, "请至少列出一项已收到的材料")
+		}
+	case beian.ActionReview:
+		switch req.Result {
+		case "pass":
+		case "fail":
+			if len(req.Reasons) == 0 {
+				return beian.Errorf(beian.CodeInvalid, "审核不通过时必须写明原因（R-RV-4）")
+			}
+		default:
+			return beian.Errorf(beian.CodeInvalid, "审核结果只能是 pass 或 fail")
+		}
+	case beian.ActionCorrections:
+		if req.Sponsor == nil && req.Principal == nil && req.Website == nil {
+			return beian.Errorf(beian.CodeInvalid, "更正内容为空")
+		}
+	case beian.ActionBureauDecision:
+		switch req.Decision {
+		case "approved":
+			if req.FilingNumber == "" {
+				return beian.Errorf(beian.CodeInvalid, "管局通过时必须填写备案号（R-BR-2）")
+			}
+		case "returned":
+			if req.Reason == "" {
+				return beian.Errorf(beian.CodeInvalid, "管局退回时必须填写退回原因（R-BR-3）")
+			}
+		default:
+			return beian.Errorf(beian.CodeInvalid, "管局结论只能是 approved 或 returned")
+		}
+	case beian.ActionRequireRectify:
+		if req.Reason == "" {
+			return beian.Errorf(beian.CodeInvalid, "要求整改时必须写明原因")
+		}
+	}
+	return nil
+}
+
+// act carries out a staff or bureau action. The state is checked again
+// under the lock, since another transition may have run since validation.
+func (w *filing) act(ctx workflow.Context, a beian.Action, req ActionRequest) (State, error) {
+	if err := w.mu.Lock(ctx); err != nil {
+		return w.st, err
+	}
+	defer w.mu.Unlock()
+	if err := w.validate(a, req); err != nil {
+		return w.st, err
+	}
+	return w.transitionLocked(ctx, string(a), req)
+}
+
+// transition takes the lock and applies one transition.
+func (w *filing) transition(ctx workflow.Context, action string, req ActionRequest) (State, error) {
+	if err := w.mu.Lock(ctx); err != nil {
+		return w.st, err
+	}
+	defer w.mu.Unlock()
+	return w.transitionLocked(ctx, action, req)
+}
+
+// transitionLocked writes the transition through the Apply activity (one
+// Postgres transaction, idempotent by Seq), adopts its result, refreshes the
+// search attributes, sends the mail it queued and wakes the main loop.
+func (w *filing) transitionLocked(ctx workflow.Context, action string, req ActionRequest) (State, error) {
+	w.st.Seq++
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			NonRetryableErrorTypes: beian.NonRetryableCodes,
+		},
+	})
+	var res ApplyResult
+	in := ApplyInput{CaseID: w.in.CaseID, Seq: w.st.Seq, Action: action, Request: req, At: workflow.Now(ctx)}
+	if err := workflow.ExecuteActivity(actx, ActivityApply, in).Get(ctx, &res); err != nil {
+		return w.st, unwrapActivityError(err)
+	}
+	w.st.Status = res.Status
+	w.st.PurgeAt = res.PurgeAt
+	w.st.BureauDueAt = res.BureauDueAt
+	w.st.Overdue = res.Overdue
+	w.st.RectifyBy = res.RectifyBy
+	w.st.FilingNumber = res.FilingNumber
+	w.upsertSearchAttributes(ctx)
+	w.dispatch(ctx, ActivitySendMail, res.MailKeys)
+	w.dispatch(ctx, ActivityNotifyAccess, res.AccessKeys)
+	w.changed.SendAsync(struct{}{})
+	return w.st, nil
+}
+
+// dispatch runs activity once per key in the background (sending outbox
+// mail, notifying network control): an update answers without waiting for
+// SMTP, and the workflow does not end or continue as new before they are done.
+func (w *filing) dispatch(ctx workflow.Context, activity string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	w.mailing++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { w.mailing-- }()
+		mctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: time.Minute,
+			RetryPolicy: &temporal.RetryPolicy{
+				InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
+				NonRetryableErrorTypes: beian.NonRetryableCodes,
+			},
+		})
+		for _, k := range keys {
+			if err := workflow.ExecuteActivity(mctx, activity, k).Get(ctx, nil); err != nil {
+				w.logger.Error("dispatch failed", "activity", activity, "key", k, "error", err)
+			}
+		}
+	})
+}
+
+func (w *filing) upsertSearchAttributes(ctx workflow.Context) {
+	updates := []temporal.SearchAttributeUpdate{
+		SAStatus.ValueSet(string(w.st.Status)),
+		SACaseNo.ValueSet(w.in.CaseNo),
+		SAProvince.ValueSet(w.in.Province),
+		SABureauProvince.ValueSet(w.in.BureauProvince),
+	}
+	if w.in.Domain != "" {
+		updates = append(updates, SADomain.ValueSet(w.in.Domain))
+	}
+	if w.st.BureauDueAt != nil {
+		updates = append(updates, SABureauDue.ValueSet(*w.st.BureauDueAt))
+	} else {
+		updates = append(updates, SABureauDue.ValueUnset())
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		w.logger.Warn("upsert search attributes", "error", err)
+	}
+}
+
+// toAppError turns a domain error into a Temporal application error whose
+// type is the stable code, so the API can map it back.
+func toAppError(err error) error {
+	var be *beian.Error
+	if errors.As(err, &be) {
+		return temporal.NewNonRetryableApplicationError(be.Message, be.Code, nil)
+	}
+	return err
+}
+
+// unwrapActivityError keeps the application error of a failed activity so the
+// update answers with its code.
+func unwrapActivityError(err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), nil)
+	}
+	return fmt.Errorf("apply: %w", err)
+}

@@ -1,0 +1,130 @@
+// Package workflows holds the deterministic orchestration of a filing case:
+// one long-lived Temporal workflow per case (备案申请), from intake to the
+// bureau's decision and on through the filing's life. Every side effect is an
+// activity (package activities); this package only decides what happens when.
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/beian/beian"
+)
+
+// TaskQueue is the task queue of the filing worker.
+const TaskQueue = "beian-filings"
+
+// Names of the workflow, its query, signal and updates.
+const (
+	FilingWorkflowName   = "Filing"
+	QueryState           = "state"
+	SignalBureauDecision = "bureau-decision"
+)
+
+// Search attributes that make every case findable in the Temporal Web UI.
+var (
+	SADomain         = temporal.NewSearchAttributeKeyKeyword("BeianDomain")
+	SAProvince       = temporal.NewSearchAttributeKeyKeyword("BeianProvince")
+	SABureauProvince = temporal.NewSearchAttributeKeyKeyword("BeianBureauProvince")
+	SAStatus         = temporal.NewSearchAttributeKeyKeyword("BeianStatus")
+	SACaseNo         = temporal.NewSearchAttributeKeyKeyword("BeianCaseNo")
+	SABureauDue      = temporal.NewSearchAttributeKeyTime("BeianBureauDue")
+)
+
+// SearchAttributeTypes lists the search attributes to register on a server,
+// name → type as the Temporal CLI spells it.
+var SearchAttributeTypes = map[string]string{
+	"BeianDomain":         "Keyword",
+	"BeianProvince":       "Keyword",
+	"BeianBureauProvince": "Keyword",
+	"BeianStatus":         "Keyword",
+	"BeianCaseNo":         "Keyword",
+	"BeianBureauDue":      "Datetime",
+}
+
+// WorkflowID is the workflow ID of the case with the given ID.
+func WorkflowID(caseID string) string { return "filing-" + caseID }
+
+// FilingInput starts (or continues) the workflow of one case.
+type FilingInput struct {
+	CaseID         string
+	CaseNo         string
+	Type           beian.CaseType
+	Domain         string // first domain, or first IP for an IP-only site
+	Province       string
+	BureauProvince string
+	// State is set when the workflow continues as new.
+	State *State
+	// PurgeAt is one calendar month after creation (R-RV-5), computed by the caller.
+	PurgeAt time.Time
+}
+
+// State is what the workflow knows of its case; the full case lives in Postgres.
+type State struct {
+	Status       beian.Status
+	Seq          int
+	PurgeAt      *time.Time
+	BureauDueAt  *time.Time
+	Overdue      bool
+	RectifyBy    *time.Time
+	FilingNumber string
+}
+
+// ActionRequest is the argument of every staff update and of the bureau
+// signal. Only the fields of its action are read.
+type ActionRequest struct {
+	Actor string
+	// materials
+	Received []string
+	// review
+	Result  string // "pass" | "fail"
+	Reasons []string
+	// corrections: full replacements of the corrected parts
+	Sponsor   *beian.Sponsor
+	Principal *beian.Principal
+	Website   *beian.Website
+	// corrections: what the intake check derived from the corrected case
+	Routing      *beian.Routing
+	Checklist    []beian.ChecklistItem
+	EmailSubject string
+	// bureau-decision
+	Decision             string // "approved" | "returned" | "" with Received
+	BureauReceived       bool
+	FilingNumber         string
+	FilingPasswordSealed string // sealed by the API: no clear password enters history
+	// bureau-decision returned, require-rectification, withdraw, restore-access
+	Reason string
+	Source string // require-rectification: "sweep", "verification", "security", "manual"
+}
+
+// ApplyInput asks the Apply activity to carry out one transition.
+type ApplyInput struct {
+	CaseID  string
+	Seq     int
+	Action  string // a beian.Action, or a timer event: "receipt", "purge", "overdue", "rectify-expired"
+	Request ActionRequest
+	At      time.Time // workflow time of the transition
+}
+
+// Timer events, applied like actions.
+const (
+	EventReceipt        = "receipt"
+	EventPurge          = "purge"
+	EventOverdue        = "overdue"
+	EventRectifyExpired = "rectify-expired"
+)
+
+// ApplyResult is what the workflow needs back from a transition.
+type ApplyResult struct {
+	Applied      bool
+	Status       beian.Status
+	PurgeAt      *time.Time
+	BureauDueAt  *time.Time
+	Overdue      bool
+	RectifyBy    *time.Time
+	FilingNumber string
+	MailKeys     []string // outbox rows to send
+	AccessKeys   []string // access actions to tell network control about
+	Events       []string
+}
