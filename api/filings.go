@@ -105,23 +105,11 @@ func (s *Server) createFiling(c echo.Context) error {
 		return err
 	}
 	c.Set(ctxCaseID, cs.ID)
-	if err := s.d.Engine.Start(ctx, filingInput(cs)); err != nil {
+	if err := s.d.Engine.Start(ctx, workflows.InputFor(cs)); err != nil {
 		s.d.Logger.ErrorContext(ctx, "start workflow", "case_id", cs.ID, "error", err.Error())
 		return beian.Errorf(beian.CodeUnavailable, "备案申请 %s 已保存，但流程引擎暂不可用；系统恢复后会自动启动流程", cs.CaseNo)
 	}
 	return s.respondCase(c, cs.ID, http.StatusCreated)
-}
-
-// filingInput is what a case's workflow starts from.
-func filingInput(cs *beian.Case) workflows.FilingInput {
-	in := workflows.FilingInput{
-		CaseID: cs.ID, CaseNo: cs.CaseNo, Type: cs.Type, Domain: cs.PrimaryName(),
-		Province: cs.Routing.Province, BureauProvince: cs.Routing.BureauProvince,
-	}
-	if cs.Deadlines.PurgeAt != nil {
-		in.PurgeAt = *cs.Deadlines.PurgeAt
-	}
-	return in
 }
 
 // respondCase answers with the case as it now is. ?reveal=true shows ID

@@ -128,3 +128,15 @@ type ApplyResult struct {
 	AccessKeys   []string // access actions to tell network control about
 	Events       []string
 }
+
+// InputFor is the input that starts the workflow of case c.
+func InputFor(c *beian.Case) FilingInput {
+	in := FilingInput{
+		CaseID: c.ID, CaseNo: c.CaseNo, Type: c.Type, Domain: c.PrimaryName(),
+		Province: c.Routing.Province, BureauProvince: c.Routing.BureauProvince,
+	}
+	if c.Deadlines.PurgeAt != nil {
+		in.PurgeAt = *c.Deadlines.PurgeAt
+	}
+	return in
+}

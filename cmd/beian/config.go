@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/beian/beian/api"
+)
+
+// Config is every setting of the beian binary, parsed once from the
+// environment here and passed down; nothing below main reads the environment.
+type Config struct {
+	HTTPAddr          string
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	SMTPURL           string
+	MailFrom          string
+	DNSResolvers      []string
+	Tokens            []api.Token
+	SecretKey         string
+	PurgeAfter        time.Duration // replaces one calendar month (demos, tests)
+	BureauSLA         time.Duration // replaces 20 working days (demos, tests)
+	RectifyWithin     time.Duration
+	StaffAlerts       []string
+	TechMailbox       string
+	AccessWebhookURL  string
+	AccessWebhookKey  string
+	LogLevel          string
+}
+
+// loadConfig reads the environment. Missing required settings are reported
+// together, never one at a time.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		HTTPAddr:          or(getenv("HTTP_ADDR"), ":8080"),
+		DatabaseURL:       getenv("DATABASE_URL"),
+		TemporalAddress:   or(getenv("TEMPORAL_ADDRESS"), "localhost:7233"),
+		TemporalNamespace: or(getenv("TEMPORAL_NAMESPACE"), "default"),
+		SMTPURL:           getenv("SMTP_URL"),
+		MailFrom:          or(getenv("MAIL_FROM"), "beian@localhost"),
+		DNSResolvers:      list(getenv("DNS_RESOLVERS")),
+		SecretKey:         getenv("BEIAN_SECRET_KEY"),
+		StaffAlerts:       list(getenv("BEIAN_STAFF_ALERTS")),
+		TechMailbox:       getenv("BEIAN_TECH_MAILBOX"),
+		AccessWebhookURL:  getenv("BEIAN_ACCESS_WEBHOOK_URL"),
+		AccessWebhookKey:  getenv("BEIAN_ACCESS_WEBHOOK_SECRET"),
+		LogLevel:          or(getenv("LOG_LEVEL"), "info"),
+		RectifyWithin:     24 * time.Hour,
+	}
+	var problems []string
+	var err error
+	if c.Tokens, err = api.ParseTokens(getenv("BEIAN_API_TOKENS")); err != nil {
+		problems = append(problems, err.Error())
+	}
+	for name, dst := range map[string]*time.Duration{
+		"BEIAN_PURGE_AFTER": &c.PurgeAfter, "BEIAN_BUREAU_SLA": &c.BureauSLA, "BEIAN_RECTIFY_WITHIN": &c.RectifyWithin,
+	} {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				problems = append(problems, fmt.Sprintf("%s: %q is not a positive duration like 24h", name, v))
+				continue
+			}
+			*dst = d
+		}
+	}
+	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {
+		problems = append(problems, "BEIAN_ACCESS_WEBHOOK_SECRET is required when BEIAN_ACCESS_WEBHOOK_URL is set")
+	}
+	if len(problems) > 0 {
+		return c, fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// requireServe checks what serving needs beyond loadConfig's checks.
+func (c Config) requireServe() error {
+	var problems []string
+	if c.DatabaseURL == "" {
+		problems = append(problems, "DATABASE_URL is not set")
+	}
+	if c.SMTPURL == "" {
+		problems = append(problems, "SMTP_URL is not set (make dev starts a built-in catcher)")
+	}
+	if c.SecretKey == "" {
+		problems = append(problems, "BEIAN_SECRET_KEY is not set (32 bytes base64, or a passphrase of 16+ characters): it encrypts filing passwords")
+	}
+	if len(c.Tokens) == 0 {
+		problems = append(problems, "BEIAN_API_TOKENS is empty: nobody could call the API")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var _ = os.Getenv

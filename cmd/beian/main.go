@@ -1,0 +1,196 @@
+// Command beian is the filing desk: the staff API, the Temporal worker that
+// runs every filing's workflow, database migrations, and a one-command
+// development environment.
+//
+//	beian serve    API and worker in one process
+//	beian api      the API only
+//	beian worker   the worker only
+//	beian migrate  apply database migrations and exit
+//	beian dev      everything on this machine with embedded defaults (make dev)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/beian/beian/activities"
+	"github.com/beian/beian/api"
+	"github.com/beian/beian/mail"
+	"github.com/beian/beian/metrics"
+	"github.com/beian/beian/netcontrol"
+	"github.com/beian/beian/postgres"
+	"github.com/beian/beian/secret"
+	"github.com/beian/beian/worker"
+)
+
+const usage = `usage: beian <command>
+
+commands:
+  serve    run the API and the worker
+  api      run the API only
+  worker   run the worker only
+  migrate  apply database migrations
+  dev      run everything locally with embedded defaults (Temporal dev server,
+           Postgres, SMTP catcher, API and worker)
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cfg, err := loadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	logger := newLogger(cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch os.Args[1] {
+	case "serve":
+		err = run(ctx, cfg, logger, roles{api: true, worker: true})
+	case "api":
+		err = run(ctx, cfg, logger, roles{api: true})
+	case "worker":
+		err = run(ctx, cfg, logger, roles{worker: true})
+	case "migrate":
+		err = migrate(ctx, cfg)
+	case "dev":
+		err = dev(ctx, cfg, logger)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("beian stopped", "error", err.Error())
+		fmt.Fprintln(os.Stderr, "beian:", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func migrate(ctx context.Context, cfg Config) error {
+	if cfg.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set")
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
+}
+
+type roles struct{ api, worker bool }
+
+// run serves the API and/or the worker until ctx ends. ready, when not nil,
+// is called once everything listens.
+func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ...func()) error {
+	if err := cfg.requireServe(); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	box, err := secret.NewBox(cfg.SecretKey)
+	if err != nil {
+		return fmt.Errorf("BEIAN_SECRET_KEY: %w", err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         sdklog.NewStructuredLogger(logger),
+		MetricsHandler: metrics.NewTemporalHandler(reg),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+	engine := &worker.Engine{Client: tc}
+
+	errc := make(chan error, 2)
+	if r.worker {
+		mcfg, err := mail.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			return fmt.Errorf("SMTP_URL: %w", err)
+		}
+		sender, err := mail.NewSender(mcfg, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		acts := &activities.Activities{Store: db, Mailer: sender, Config: activities.Config{
+			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin,
+			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox,
+		}}
+		if cfg.AccessWebhookURL != "" {
+			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}
+		}
+		w := worker.New(tc, acts, sdkworker.Options{})
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		defer w.Stop()
+		go worker.ReconcileLoop(ctx, db, engine, time.Minute, logger)
+		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
+	}
+	if r.api {
+		srv := api.New(api.Deps{
+			Store: db, Engine: engine, Box: box, Tokens: cfg.Tokens, Logger: logger,
+			HTTP: metrics.NewHTTP(reg), Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
+			Config: api.Config{PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20},
+		})
+		hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			logger.Info("api listening", "addr", cfg.HTTPAddr)
+			if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("api: %w", err)
+			}
+		}()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = hs.Shutdown(sctx)
+		}()
+	}
+	for _, f := range ready {
+		f()
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-errc:
+		return err
+	}
+}

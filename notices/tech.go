@@ -1,0 +1,34 @@
+package notices
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/beian/beian"
+)
+
+// AccessActionForTech is the work order sent to tech (技术部) for an access
+// action (R-AC-1): what to open, cancel or restore, and why. Tech confirms it
+// through the API once done.
+func AccessActionForTech(c *beian.Case, kind, reason string) Message {
+	verb := map[string]string{
+		beian.AccessOpen:    "开通接入",
+		beian.AccessCancel:  "取消接入",
+		beian.AccessRestore: "恢复接入",
+	}[kind]
+	if verb == "" {
+		verb = kind
+	}
+	domains := strings.Join(c.Website.Domains, "、")
+	if domains == "" {
+		domains = "（无域名，仅IP访问）"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "技术部同事：\n\n请为以下网站%s，完成后在备案系统“接入操作”中确认。\n\n", verb)
+	fmt.Fprintf(&b, "备案申请：%s\n主办者：%s\n域名：%s\n服务器IP：%s\n", c.CaseNo, c.Sponsor.Name, domains, strings.Join(c.Website.ServerIPs, "、"))
+	if c.FilingNumber != "" {
+		fmt.Fprintf(&b, "备案号：%s\n", c.FilingNumber)
+	}
+	fmt.Fprintf(&b, "原因：%s\n\n%s 备案组\n", reason, c.Routing.AccessProvider)
+	return Message{Subject: fmt.Sprintf("【%s】%s %s", verb, c.CaseNo, c.PrimaryName()), Body: b.String()}
+}
