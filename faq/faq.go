@@ -6,7 +6,10 @@
 // The entries live in the embedded file faq.json. Each answer is the manual's
 // text as written, so a reply quoted from Entry.Answer is the provider's own
 // wording; only the keywords are ours, added so staff find an entry by the
-// words they actually type (密码忘了, 多久, 转入 …).
+// words they actually type (密码忘了, 多久, 转入 …). Answers keep the manual's
+// line breaks (numbered lists, paragraphs) and its slips (「本文当」, 「2:）」)
+// untouched; TestTextAsInManual checks them against the manual when it is at
+// hand.
 package faq
 
 import (
