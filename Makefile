@@ -1,0 +1,38 @@
+# beian — `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export GOTOOLCHAIN := local
+GO ?= go
+.DEFAULT_GOAL := help
+
+.PHONY: help test dev build tools bench clean
+
+help: ## list the targets
+	@echo "usage: make <target>"
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-7s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+test: ## go vet + all tests on real PostgreSQL and a real Temporal dev server (builds bin/temporal first)
+	@cli="$$($(GO) run ./cmd/devenv temporal-cli)" || { echo "make test: FAILED: could not build bin/temporal (see above)" >&2; exit 1; }; \
+	db="$$($(GO) run ./cmd/devenv postgres)" || { echo "make test: FAILED: no PostgreSQL (see above)" >&2; exit 1; }; \
+	export DATABASE_URL="$$db" BEIAN_TEMPORAL_CLI="$$cli"; \
+	echo "make test: go vet ./..."; \
+	$(GO) vet ./... || { echo "make test: FAILED: go vet ./... found problems" >&2; exit 1; }; \
+	echo "make test: go test -count=1 -timeout 30m ./..."; \
+	$(GO) test -count=1 -timeout 30m ./... || { echo "make test: FAILED: go test ./... has failing tests (see above)" >&2; exit 1; }; \
+	echo "make test: all tests passed"
+
+dev: ## run everything locally: API on :8080, Temporal dev server + Web UI, PostgreSQL, mail catcher
+	$(GO) run ./cmd/beian dev
+
+build: ## build bin/beian
+	$(GO) build -o bin/beian ./cmd/beian
+
+tools: ## build bin/temporal (Temporal CLI with dev server and Web UI) from tools/
+	@$(GO) run ./cmd/devenv temporal-cli
+
+bench: ## run the benchmarks in bench/ (TestBench*), log in .data/bench.log
+	@bash scripts/bench.sh
+
+clean: ## stop the private PostgreSQL, then delete bin/ and .data/ (the dev database too)
+	-@$(GO) run ./cmd/devenv stop-postgres
+	rm -rf bin .data

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of bench/ (tests named TestBench*) against real
+# PostgreSQL and a real Temporal dev server, keeps the whole log in
+# .data/bench.log and prints the result lines ("bench ...").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=local
+
+if [ ! -d bench ]; then
+	echo "scripts/bench.sh: there is no bench/ package yet" >&2
+	exit 1
+fi
+if [ -z "${BEIAN_TEMPORAL_CLI:-}" ]; then
+	BEIAN_TEMPORAL_CLI="$(go run ./cmd/devenv temporal-cli)"
+fi
+DATABASE_URL="$(go run ./cmd/devenv postgres)" # keeps $DATABASE_URL when it answers
+export DATABASE_URL BEIAN_TEMPORAL_CLI
+
+mkdir -p .data
+if ! go test -count=1 -run '^TestBench' -v ./bench/ 2>&1 | tee .data/bench.log; then
+	echo "scripts/bench.sh: FAILED (full log: .data/bench.log)" >&2
+	exit 1
+fi
+echo
+echo "results (full log: .data/bench.log):"
+grep '^bench ' .data/bench.log || { echo "scripts/bench.sh: no 'bench ' result lines in the log" >&2; exit 1; }
