@@ -1,0 +1,61 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/beian/beian/postgres"
+	"github.com/beian/beian/postgres/pgtest"
+)
+
+func TestMigrateConcurrentlyAndTwice(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := pgtest.NewURL(t)
+
+	// Drop the schema pgtest made, so that the processes below race on an empty database.
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	_, err = db.Pool().Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+	require.NoError(t, err)
+
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			other, err := postgres.Open(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer other.Close()
+			errs <- other.Migrate(ctx)
+		}()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	// And once more, after the fact: nothing to do.
+	require.NoError(t, db.Migrate(ctx))
+
+	var version int
+	require.NoError(t, db.Pool().QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&version))
+	require.Equal(t, 1, version)
+	var tables int
+	require.NoError(t, db.Pool().QueryRow(ctx,
+		`SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'cases'`).Scan(&tables))
+	require.Equal(t, 1, tables)
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	_, err := postgres.Open(ctx, "postgres://postgres:secret-password@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "secret-password", "errors do not leak the password")
+}

@@ -1,0 +1,295 @@
+package postgres
+
+import (
+	"time"
+
+	"github.com/beian/beian"
+)
+
+// The structs below are the JSON shapes of the jsonb columns of cases. They
+// belong to the database alone: the domain types carry no tags, and the API
+// has its own shapes. Renaming a field here changes stored data.
+
+type personRow struct {
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+}
+
+type sponsorRow struct {
+	Kind       string     `json:"kind"`
+	Name       string     `json:"name"`
+	CertType   string     `json:"cert_type"`
+	CertNumber string     `json:"cert_number"`
+	Province   string     `json:"province"`
+	City       string     `json:"city"`
+	Address    string     `json:"address"`
+	LegalRep   *personRow `json:"legal_rep,omitempty"`
+}
+
+type principalRow struct {
+	Name     string `json:"name"`
+	IDNumber string `json:"id_number"`
+	Mobile   string `json:"mobile"`
+	Landline string `json:"landline"`
+	Email    string `json:"email"`
+	QQ       string `json:"qq"`
+}
+
+type preApprovalRow struct {
+	Category   string `json:"category"`
+	DocumentNo string `json:"document_no"`
+}
+
+type websiteRow struct {
+	Name         string           `json:"name"`
+	Domains      []string         `json:"domains"`
+	ServerIPs    []string         `json:"server_ips"`
+	Categories   []string         `json:"categories"`
+	PreApprovals []preApprovalRow `json:"pre_approvals"`
+	Interactive  bool             `json:"interactive"`
+}
+
+type checklistItemRow struct {
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+	Note     string `json:"note"`
+	Required bool   `json:"required"`
+	Received bool   `json:"received"`
+}
+
+// caseRow is one row of cases, column by column.
+type caseRow struct {
+	ID                   string
+	CaseNo               string
+	Type                 string
+	Status               string
+	Province             string
+	DataCentre           string
+	AccessProvider       string
+	Mailbox              string
+	BureauProvince       string
+	Checklist            []checklistItemRow
+	EmailSubject         string
+	PurgeAt              *time.Time
+	BureauDueAt          *time.Time
+	RectifyBy            *time.Time
+	Overdue              bool
+	BureauReceived       bool
+	Returned             bool
+	BureauDueProvisional bool
+	ReturnReason         string
+	ReviewReasons        []string
+	FilingNumber         string
+	FilingPasswordSealed string
+	RectifyReason        string
+	RectifySource        string
+	CustomerID           string
+	Sponsor              sponsorRow
+	Principal            principalRow
+	Website              websiteRow
+	SponsorName          string
+	SponsorCertNumber    string
+	PrincipalName        string
+	WorkflowID           string
+	CreatedBy            string
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// caseColumns lists the columns of cases in the order of caseRow.scanTargets.
+const caseColumns = `id, case_no, type, status, province, data_centre, access_provider, mailbox,
+	bureau_province, checklist, email_subject, purge_at, bureau_due_at, rectify_by, overdue,
+	bureau_received, returned, bureau_due_provisional, return_reason, review_reasons, filing_number,
+	filing_password_sealed, rectify_reason, rectify_source, customer_id, sponsor, principal, website,
+	sponsor_name, sponsor_cert_number, principal_name, workflow_id, created_by, created_at, updated_at`
+
+// scanTargets are the destinations for a row selected with caseColumns.
+func (r *caseRow) scanTargets() []any {
+	return []any{&r.ID, &r.CaseNo, &r.Type, &r.Status, &r.Province, &r.DataCentre, &r.AccessProvider,
+		&r.Mailbox, &r.BureauProvince, &r.Checklist, &r.EmailSubject, &r.PurgeAt, &r.BureauDueAt,
+		&r.RectifyBy, &r.Overdue, &r.BureauReceived, &r.Returned, &r.BureauDueProvisional,
+		&r.ReturnReason, &r.ReviewReasons, &r.FilingNumber, &r.FilingPasswordSealed, &r.RectifyReason,
+		&r.RectifySource, &r.CustomerID, &r.Sponsor, &r.Principal, &r.Website, &r.SponsorName,
+		&r.SponsorCertNumber, &r.PrincipalName, &r.WorkflowID, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt}
+}
+
+// caseToRow converts a case to its row. Empty lists are stored as [] and
+// read back as nil.
+func caseToRow(c *beian.Case) caseRow {
+	return caseRow{
+		ID:                   c.ID,
+		CaseNo:               c.CaseNo,
+		Type:                 string(c.Type),
+		Status:               string(c.Status),
+		Province:             c.Routing.Province,
+		DataCentre:           c.Routing.DataCentre,
+		AccessProvider:       c.Routing.AccessProvider,
+		Mailbox:              c.Routing.Mailbox,
+		BureauProvince:       c.Routing.BureauProvince,
+		Checklist:            checklistToRows(c.Checklist),
+		EmailSubject:         c.EmailSubject,
+		PurgeAt:              c.Deadlines.PurgeAt,
+		BureauDueAt:          c.Deadlines.BureauDueAt,
+		RectifyBy:            c.Deadlines.RectifyBy,
+		Overdue:              c.Overdue,
+		BureauReceived:       c.BureauReceived,
+		Returned:             c.Returned,
+		BureauDueProvisional: c.BureauDueProvisional,
+		ReturnReason:         c.ReturnReason,
+		ReviewReasons:        nonNil(c.ReviewReasons),
+		FilingNumber:         c.FilingNumber,
+		FilingPasswordSealed: c.FilingPasswordSealed,
+		RectifyReason:        c.RectifyReason,
+		RectifySource:        c.RectifySource,
+		CustomerID:           c.CustomerID,
+		Sponsor:              sponsorToRow(c.Sponsor),
+		Principal:            principalRow(c.Principal),
+		Website:              websiteToRow(c.Website),
+		SponsorName:          c.Sponsor.Name,
+		SponsorCertNumber:    c.Sponsor.CertNumber,
+		PrincipalName:        c.Principal.Name,
+		WorkflowID:           c.WorkflowID,
+		CreatedBy:            c.CreatedBy,
+		CreatedAt:            c.CreatedAt,
+		UpdatedAt:            c.UpdatedAt,
+	}
+}
+
+// caseFromRow converts a row of cases to a case without its timeline.
+func caseFromRow(r caseRow) beian.Case {
+	return beian.Case{
+		ID:     r.ID,
+		CaseNo: r.CaseNo,
+		Type:   beian.CaseType(r.Type),
+		Status: beian.Status(r.Status),
+		Routing: beian.Routing{
+			Province:       r.Province,
+			DataCentre:     r.DataCentre,
+			AccessProvider: r.AccessProvider,
+			Mailbox:        r.Mailbox,
+			BureauProvince: r.BureauProvince,
+		},
+		Checklist:    checklistFromRows(r.Checklist),
+		EmailSubject: r.EmailSubject,
+		Deadlines: beian.Deadlines{
+			PurgeAt:     r.PurgeAt,
+			BureauDueAt: r.BureauDueAt,
+			RectifyBy:   r.RectifyBy,
+		},
+		Overdue:              r.Overdue,
+		BureauReceived:       r.BureauReceived,
+		Returned:             r.Returned,
+		ReturnReason:         r.ReturnReason,
+		ReviewReasons:        nilIfEmpty(r.ReviewReasons),
+		BureauDueProvisional: r.BureauDueProvisional,
+		FilingNumber:         r.FilingNumber,
+		FilingPasswordSealed: r.FilingPasswordSealed,
+		RectifyReason:        r.RectifyReason,
+		RectifySource:        r.RectifySource,
+		CustomerID:           r.CustomerID,
+		Sponsor:              sponsorFromRow(r.Sponsor),
+		Principal:            beian.Principal(r.Principal),
+		Website:              websiteFromRow(r.Website),
+		WorkflowID:           r.WorkflowID,
+		CreatedBy:            r.CreatedBy,
+		CreatedAt:            r.CreatedAt,
+		UpdatedAt:            r.UpdatedAt,
+	}
+}
+
+func checklistToRows(items []beian.ChecklistItem) []checklistItemRow {
+	rows := make([]checklistItemRow, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, checklistItemRow(it))
+	}
+	return rows
+}
+
+func checklistFromRows(rows []checklistItemRow) []beian.ChecklistItem {
+	if len(rows) == 0 {
+		return nil
+	}
+	items := make([]beian.ChecklistItem, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, beian.ChecklistItem(r))
+	}
+	return items
+}
+
+func sponsorToRow(s beian.Sponsor) sponsorRow {
+	r := sponsorRow{
+		Kind:       string(s.Kind),
+		Name:       s.Name,
+		CertType:   s.CertType,
+		CertNumber: s.CertNumber,
+		Province:   s.Province,
+		City:       s.City,
+		Address:    s.Address,
+	}
+	if s.LegalRep != nil {
+		r.LegalRep = &personRow{Name: s.LegalRep.Name, IDNumber: s.LegalRep.IDNumber}
+	}
+	return r
+}
+
+func sponsorFromRow(r sponsorRow) beian.Sponsor {
+	s := beian.Sponsor{
+		Kind:       beian.SponsorKind(r.Kind),
+		Name:       r.Name,
+		CertType:   r.CertType,
+		CertNumber: r.CertNumber,
+		Province:   r.Province,
+		City:       r.City,
+		Address:    r.Address,
+	}
+	if r.LegalRep != nil {
+		s.LegalRep = &beian.Person{Name: r.LegalRep.Name, IDNumber: r.LegalRep.IDNumber}
+	}
+	return s
+}
+
+func websiteToRow(w beian.Website) websiteRow {
+	r := websiteRow{
+		Name:         w.Name,
+		Domains:      nonNil(w.Domains),
+		ServerIPs:    nonNil(w.ServerIPs),
+		Categories:   nonNil(w.Categories),
+		PreApprovals: make([]preApprovalRow, 0, len(w.PreApprovals)),
+		Interactive:  w.Interactive,
+	}
+	for _, p := range w.PreApprovals {
+		r.PreApprovals = append(r.PreApprovals, preApprovalRow(p))
+	}
+	return r
+}
+
+func websiteFromRow(r websiteRow) beian.Website {
+	w := beian.Website{
+		Name:        r.Name,
+		Domains:     nilIfEmpty(r.Domains),
+		ServerIPs:   nilIfEmpty(r.ServerIPs),
+		Categories:  nilIfEmpty(r.Categories),
+		Interactive: r.Interactive,
+	}
+	for _, p := range r.PreApprovals {
+		w.PreApprovals = append(w.PreApprovals, beian.PreApproval(p))
+	}
+	return w
+}
+
+// nonNil is s, or an empty slice for nil: NOT NULL array and JSON columns
+// hold empty lists, not NULL.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// nilIfEmpty is s, or nil when it is empty: an empty list reads back as nil.
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,261 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/beian/beian"
+)
+
+// This file keeps the side effects of transitions: the mail outbox, staff
+// tasks and access actions for tech. Each has a business key; a key is
+// written once, so a retried transition adds nothing.
+
+// insertMail queues m unless its key is queued already.
+func insertMail(ctx context.Context, tx pgx.Tx, m *beian.Mail) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO mail_outbox (key, case_id, recipients, subject, body, sent_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (key) DO NOTHING`,
+		m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body, m.SentAt)
+	if err != nil {
+		return fmt.Errorf("queue mail %s: %w", m.Key, err)
+	}
+	return nil
+}
+
+// mailNotFound is the error for an unknown mail key.
+func mailNotFound(key string) error {
+	return beian.Errorf(beian.CodeNotFound, "邮件 %s 不存在", key)
+}
+
+const mailColumns = `key, coalesce(case_id::text, ''), recipients, subject, body, sent_at`
+
+func scanMail(row pgx.CollectableRow) (beian.Mail, error) {
+	var m beian.Mail
+	err := row.Scan(&m.Key, &m.CaseID, &m.To, &m.Subject, &m.Body, &m.SentAt)
+	m.To = nilIfEmpty(m.To)
+	return m, err
+}
+
+// GetMail returns the outbox row of key.
+func (db *DB) GetMail(ctx context.Context, key string) (*beian.Mail, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE key = $1`, key)
+	m, err := pgx.CollectExactlyOneRow(rows, scanMail)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, mailNotFound(key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get mail %s: %w", key, err)
+	}
+	return &m, nil
+}
+
+// MarkMailSent records that the mail of key was sent at at. A mail already
+// marked keeps its first time.
+func (db *DB) MarkMailSent(ctx context.Context, key string, at time.Time) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = coalesce(sent_at, $2) WHERE key = $1`, key, at)
+	if err != nil {
+		return fmt.Errorf("mark mail %s sent: %w", key, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return mailNotFound(key)
+	}
+	return nil
+}
+
+// ListMails returns the mails of a case in the order they were queued.
+func (db *DB) ListMails(ctx context.Context, caseID string) ([]beian.Mail, error) {
+	if !validUUID(caseID) {
+		return nil, nil
+	}
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+mailColumns+` FROM mail_outbox WHERE case_id = $1 ORDER BY created_at, key`, caseID)
+	mails, err := pgx.CollectRows(rows, scanMail)
+	if err != nil {
+		return nil, fmt.Errorf("list mails of case %s: %w", caseID, err)
+	}
+	return mails, nil
+}
+
+// insertTask adds task unless its key exists, filling in ID, Status (open)
+// and CreatedAt where empty; for an existing key they are those of its row.
+func insertTask(ctx context.Context, tx pgx.Tx, task *beian.Task) error {
+	if task.Status == "" {
+		task.Status = beian.TaskOpen
+	}
+	var (
+		id      string
+		created time.Time
+	)
+	err := tx.QueryRow(ctx, `
+		INSERT INTO tasks (id, key, kind, status, case_id, due_at, script, created_at)
+		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, coalesce($8, now()))
+		ON CONFLICT (key) DO NOTHING
+		RETURNING id, created_at`,
+		nullUUID(task.ID), task.Key, task.Kind, task.Status, nullUUID(task.CaseID), nullTime(task.DueAt),
+		task.Script, nullTime(task.CreatedAt)).Scan(&id, &created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = tx.QueryRow(ctx, `SELECT id, created_at FROM tasks WHERE key = $1`, task.Key).Scan(&id, &created)
+	}
+	if err != nil {
+		return fmt.Errorf("add task %s: %w", task.Key, err)
+	}
+	task.ID, task.CreatedAt = id, created
+	return nil
+}
+
+// ListTasks returns the tasks of a kind and status, soonest due first; an
+// empty kind or status matches any.
+func (db *DB) ListTasks(ctx context.Context, kind, status string) ([]beian.Task, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at
+		FROM tasks
+		WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR status = $2)
+		ORDER BY due_at NULLS LAST, created_at, id`, kind, status)
+	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.Task, error) {
+		var (
+			t   beian.Task
+			due *time.Time
+		)
+		err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt)
+		if due != nil {
+			t.DueAt = *due
+		}
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	return tasks, nil
+}
+
+// insertAccessAction adds a unless its key exists, filling in ID, Status
+// (pending) and RequestedAt where empty; for an existing key they are those
+// of its row.
+func insertAccessAction(ctx context.Context, tx pgx.Tx, a *beian.AccessAction) error {
+	if a.Status == "" {
+		a.Status = beian.AccessPending
+	}
+	var (
+		id        string
+		requested time.Time
+	)
+	err := tx.QueryRow(ctx, `
+		INSERT INTO access_actions (id, key, case_id, kind, status, reason, server_ips, domains,
+			requested_at, confirmed_at, confirmed_by)
+		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), $10, $11)
+		ON CONFLICT (key) DO NOTHING
+		RETURNING id, requested_at`,
+		nullUUID(a.ID), a.Key, nullUUID(a.CaseID), a.Kind, a.Status, a.Reason, nonNil(a.ServerIPs),
+		nonNil(a.Domains), nullTime(a.RequestedAt), a.ConfirmedAt, a.ConfirmedBy).Scan(&id, &requested)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = tx.QueryRow(ctx, `SELECT id, requested_at FROM access_actions WHERE key = $1`, a.Key).Scan(&id, &requested)
+	}
+	if err != nil {
+		return fmt.Errorf("add access action %s: %w", a.Key, err)
+	}
+	a.ID, a.RequestedAt = id, requested
+	return nil
+}
+
+const accessActionColumns = `id, key, coalesce(case_id::text, ''), kind, status, reason, server_ips,
+	domains, requested_at, confirmed_at, confirmed_by`
+
+func scanAccessAction(row pgx.CollectableRow) (beian.AccessAction, error) {
+	var a beian.AccessAction
+	err := row.Scan(&a.ID, &a.Key, &a.CaseID, &a.Kind, &a.Status, &a.Reason, &a.ServerIPs, &a.Domains,
+		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy)
+	a.ServerIPs, a.Domains = nilIfEmpty(a.ServerIPs), nilIfEmpty(a.Domains)
+	return a, err
+}
+
+// ListAccessActions returns the access actions of a status, oldest request
+// first; an empty status matches any.
+func (db *DB) ListAccessActions(ctx context.Context, status string) ([]beian.AccessAction, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+accessActionColumns+` FROM access_actions
+		WHERE ($1 = '' OR status = $1)
+		ORDER BY requested_at, id`, status)
+	actions, err := pgx.CollectRows(rows, scanAccessAction)
+	if err != nil {
+		return nil, fmt.Errorf("list access actions: %w", err)
+	}
+	return actions, nil
+}
+
+// accessKindTitle is how staff name an access action's kind (R-AC).
+func accessKindTitle(kind string) string {
+	switch kind {
+	case beian.AccessOpen:
+		return "开通接入"
+	case beian.AccessCancel:
+		return "取消接入"
+	case beian.AccessRestore:
+		return "恢复接入"
+	}
+	return kind
+}
+
+// ConfirmAccessAction records that tech (actor) carried out the action at at
+// (now when zero), and adds an "access_confirmed" event to its case (R-AC-1).
+// An action confirmed before is a CodeInvalidState error.
+func (db *DB) ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time) (*beian.AccessAction, error) {
+	notFound := beian.Errorf(beian.CodeNotFound, "接入操作 %s 不存在", id)
+	if !validUUID(id) {
+		return nil, notFound
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	var a beian.AccessAction
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `SELECT `+accessActionColumns+` FROM access_actions WHERE id = $1 FOR UPDATE`, id)
+		var err error
+		a, err = pgx.CollectExactlyOneRow(rows, scanAccessAction)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		if a.Status == beian.AccessConfirmed {
+			when := ""
+			if a.ConfirmedAt != nil {
+				when = a.ConfirmedAt.In(shanghai).Format("2006-01-02 15:04")
+			}
+			return beian.Errorf(beian.CodeInvalidState, "%s操作已由 %s 于 %s 确认，不能重复确认",
+				accessKindTitle(a.Kind), a.ConfirmedBy, when)
+		}
+		err = tx.QueryRow(ctx, `
+			UPDATE access_actions SET status = $2, confirmed_at = $3, confirmed_by = $4 WHERE id = $1
+			RETURNING confirmed_at`, id, beian.AccessConfirmed, at, actor).Scan(&a.ConfirmedAt)
+		if err != nil {
+			return err
+		}
+		a.Status, a.ConfirmedBy = beian.AccessConfirmed, actor
+		if a.CaseID == "" {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)`,
+			a.CaseID, at, eventAccessConfirmed, actor, fmt.Sprintf("技术部已确认%s（%s）", accessKindTitle(a.Kind), a.Key))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("confirm access action %s: %w", id, err)
+	}
+	return &a, nil
+}
+
+// nullTime is t as a query argument for a nullable column: NULL when zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
