@@ -89,7 +89,7 @@ func (s *Server) createFiling(c echo.Context) error {
 	cs.Routing, cs.Checklist, cs.EmailSubject = res.Routing, res.Checklist, res.EmailSubject
 	cs.CreatedBy = caller(c).Name
 	cs.CreatedAt = now
-	purge := now.In(shanghai).AddDate(0, 1, 0) // R-RV-5: one calendar month
+	purge := beian.AddMonths(now.In(shanghai), 1) // R-RV-5: one calendar month
 	if s.d.Config.PurgeAfter > 0 {
 		purge = now.Add(s.d.Config.PurgeAfter)
 	}

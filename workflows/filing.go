@@ -145,8 +145,13 @@ func (w *filing) waitOnce(ctx workflow.Context, signals workflow.ReceiveChannel)
 		c.Receive(ctx, &sig)
 		gotSignal = true
 	})
+	cancelled := false
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelled = true })
 	sel.Select(ctx)
 	cancelTimer()
+	if cancelled { // an operator cancelled the workflow (e.g. in the Web UI)
+		return ctx.Err()
+	}
 	if gotSignal {
 		w.onSignal(ctx, sig)
 	}
