@@ -179,4 +179,3 @@ func TestRedactURL(t *testing.T) {
 	require.NotContains(t, got, "s3cret")
 	require.Contains(t, got, "db:5432/beian")
 }
-

@@ -366,4 +366,3 @@ func (w *tailWriter) String() string {
 	defer w.mu.Unlock()
 	return string(w.buf)
 }
-
