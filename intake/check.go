@@ -361,7 +361,7 @@ func (k *checker) checkPrincipal() {
 	if c.Sponsor.Kind == beian.SponsorPerson && p.Name != "" && c.Sponsor.Name != "" {
 		if p.Name != c.Sponsor.Name {
 			k.add("R-IN-4", CodePrincipalNotSponsor, "principal.name", "个人备案的网站负责人须为主办者本人（%s），现为%s", c.Sponsor.Name, p.Name)
-		} else if p.IDNumber != "" && c.Sponsor.CertNumber != "" && p.IDNumber != c.Sponsor.CertNumber {
+		} else if c.Sponsor.CertType == beian.CertIDCard && p.IDNumber != "" && c.Sponsor.CertNumber != "" && p.IDNumber != c.Sponsor.CertNumber {
 			k.add("R-IN-4", CodePrincipalNotSponsor, "principal.id_number", "个人备案的网站负责人须为主办者本人，身份证号码与主办者证件号码不一致")
 		}
 	}

@@ -160,7 +160,7 @@ func ValidateMobile(s string) (string, error) {
 
 // validateLandline checks a mainland fixed-line number (固定电话, R-IN-2): area
 // code and number, 10–12 digits starting 0, after removing spaces, dashes and
-// brackets and an optional +86 (then the leading 0 may be missing); an
+// brackets and an optional +86 (after which the leading 0 may be missing); an
 // extension after 转, # or ext is kept. It returns "0512-88868888" (转ext).
 func validateLandline(s string) (string, error) {
 	t := strings.TrimSpace(s)
@@ -179,16 +179,17 @@ func validateLandline(s string) (string, error) {
 		}
 		return r
 	}, t)
+	intl := false
 	switch {
 	case strings.HasPrefix(n, "+86"):
-		n = n[3:]
+		n, intl = n[3:], true
 	case strings.HasPrefix(n, "0086"):
-		n = n[4:]
+		n, intl = n[4:], true
 	}
-	if n != "" && n[0] != '0' {
+	if intl && n != "" && n[0] != '0' {
 		n = "0" + n
 	}
-	if len(n) < 10 || len(n) > 12 || !allDigits(n) || n[1] == '0' || (ext != "" && !allDigits(ext)) {
+	if len(n) < 10 || n[0] != '0' || len(n) > 12 || !allDigits(n) || n[1] == '0' || (ext != "" && !allDigits(ext)) {
 		return "", beian.Errorf(CodeInvalidLandline, "固定电话须为区号加号码，如0512-88868888")
 	}
 	area := 4 // 0xxx, except 010 and 02x
