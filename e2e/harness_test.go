@@ -6,118 +6,48 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 
-	"github.com/beian/beian"
-	"github.com/beian/beian/activities"
-	"github.com/beian/beian/api"
-	"github.com/beian/beian/internal/testenv"
-	"github.com/beian/beian/mail"
+	"github.com/beian/beian/internal/stack"
 	"github.com/beian/beian/mail/catcher"
 	"github.com/beian/beian/postgres"
-	"github.com/beian/beian/postgres/pgtest"
-	"github.com/beian/beian/secret"
-	"github.com/beian/beian/worker"
 )
 
-// Tokens of the test callers, one per role.
 const (
-	tokSpecialist = "tok-specialist"
-	tokSupervisor = "tok-supervisor"
-	tokTech       = "tok-tech"
-	tokBureau     = "tok-bureau"
-	tokAdmin      = "tok-admin"
+	tokSpecialist = stack.TokSpecialist
+	tokSupervisor = stack.TokSupervisor
+	tokTech       = stack.TokTech
+	tokBureau     = stack.TokBureau
+	tokAdmin      = stack.TokAdmin
 )
 
-type options struct {
-	purgeAfter time.Duration
-	bureauSLA  time.Duration
-	rectify    time.Duration
-}
+type options = stack.Options
 
-// bundle is one whole beian: Postgres, Temporal, SMTP catcher, worker, API.
+// bundle is one whole beian (internal/stack) with HTTP helpers.
 type bundle struct {
-	t      *testing.T
-	db     *postgres.DB
-	tc     client.Client
-	mail   *catcher.Catcher
-	acts   *activities.Activities
-	worker sdkworker.Worker
-	api    *httptest.Server
+	*stack.Stack
+	t    *testing.T
+	db   *postgres.DB
+	tc   client.Client
+	mail *catcher.Catcher
+	api  *httptest.Server
 }
 
 func setup(t *testing.T, o options) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	require.NoError(t, db.ReplaceDataCentres(ctx, []beian.DataCentre{
-		{Name: "苏州园区机房", Province: "江苏", AccessProvider: beian.ProviderJiangsu, Mailbox: "JSBA@ChinaNet.CC",
-			CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}},
-		{Name: "滁州双线机房", Province: "安徽", AccessProvider: beian.ProviderAnhui, Mailbox: "AHBA@ChinaNet.CC",
-			CIDRs: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}},
-	}, "test"))
-	srv := testenv.Temporal(t)
-	cat, err := catcher.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = cat.Close() })
-	mcfg, err := mail.ParseURL(cat.URL())
-	require.NoError(t, err)
-	sender, err := mail.NewSender(mcfg, "beian@test.local")
-	require.NoError(t, err)
-	if o.rectify == 0 {
-		o.rectify = 24 * time.Hour
-	}
-	acts := &activities.Activities{Store: db, Mailer: sender, Config: activities.Config{
-		BureauWorkingDays: 20, BureauSLA: o.bureauSLA, RectifyWithin: o.rectify,
-		StaffAlerts: []string{"supervisor@test.local"},
-	}}
-	b := &bundle{t: t, db: db, tc: srv.Client(), mail: cat, acts: acts}
-	b.startWorker()
-	box, err := secret.NewBox("e2e test key, long enough to stretch")
-	require.NoError(t, err)
-	a := api.New(api.Deps{
-		Store: db, Engine: &worker.Engine{Client: b.tc}, Box: box,
-		Tokens: []api.Token{
-			{Name: "小李", Role: api.RoleSpecialist, Token: tokSpecialist},
-			{Name: "王主管", Role: api.RoleSupervisor, Token: tokSupervisor},
-			{Name: "技术部", Role: api.RoleTech, Token: tokTech},
-			{Name: "管局接口", Role: api.RoleBureau, Token: tokBureau},
-			{Name: "admin", Role: api.RoleAdmin, Token: tokAdmin},
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Config: api.Config{PurgeAfter: o.purgeAfter, BureauWorkingDays: 20},
-	})
-	b.api = httptest.NewServer(a)
-	t.Cleanup(b.api.Close)
-	return b
+	s := stack.Start(t, o)
+	return &bundle{Stack: s, t: t, db: s.DB, tc: s.Temporal, mail: s.Mail, api: s.API}
 }
 
-func (b *bundle) startWorker() {
-	w := worker.New(b.tc, b.acts, sdkworker.Options{})
-	require.NoError(b.t, w.Start())
-	b.worker = w
-	b.t.Cleanup(func() {
-		if b.worker != nil {
-			b.worker.Stop()
-			b.worker = nil
-		}
-	})
-}
-
-func (b *bundle) stopWorker() {
-	b.worker.Stop()
-	b.worker = nil
-}
+func (b *bundle) startWorker() { b.StartWorker() }
+func (b *bundle) stopWorker()  { b.StopWorker() }
 
 // response is a decoded API answer.
 type response struct {

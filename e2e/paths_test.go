@@ -87,7 +87,7 @@ func TestReturnAndCorrection(t *testing.T) {
 // and its domain is free again (R-RV-5).
 func TestStalePurge(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{purgeAfter: 2 * time.Second})
+	b := setup(t, options{PurgeAfter: 2 * time.Second})
 	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("stale-site.cn")))
 	id := created.str("id")
 	r := b.waitCase(id, "PURGED", func(r response) bool { return r.str("status") == "PURGED" })
@@ -107,7 +107,7 @@ func TestStalePurge(t *testing.T) {
 // so the purge never fires (no stray timer).
 func TestPurgeTimerCancelledByMaterials(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{purgeAfter: 3 * time.Second})
+	b := setup(t, options{PurgeAfter: 3 * time.Second})
 	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("quick-site.cn")))
 	id := created.str("id")
 	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
@@ -122,7 +122,7 @@ func TestPurgeTimerCancelledByMaterials(t *testing.T) {
 // can still be approved (R-BR-4).
 func TestBureauOverdue(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{bureauSLA: 2 * time.Second})
+	b := setup(t, options{BureauSLA: 2 * time.Second})
 	id, caseNo := b.toBureau("slow-bureau.cn")
 	r := b.waitCase(id, "overdue", func(r response) bool { return r.get("overdue") == true })
 	require.Equal(t, "BUREAU_REVIEW", r.str("status"))
@@ -140,7 +140,7 @@ func TestBureauOverdue(t *testing.T) {
 // access; one met in time does not (R-PA-3, R-VC-4, R-AC-1).
 func TestRectification(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{rectify: 2 * time.Second})
+	b := setup(t, options{Rectify: 2 * time.Second})
 	approve := func(domain, number string) string {
 		id, _ := b.toBureau(domain)
 		b.must(200, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision", tokBureau,
@@ -237,7 +237,9 @@ func TestBureauSignal(t *testing.T) {
 	r := b.must(202, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision?async=true", tokBureau,
 		map[string]any{"decision": "approved", "filing_number": "苏ICP备60000001号-1"}))
 	require.Equal(t, true, r.get("accepted"))
-	b.waitCase(id, "APPROVED", func(r response) bool { return r.str("status") == "APPROVED" && r.str("filing_number") == "苏ICP备60000001号-1" })
+	b.waitCase(id, "APPROVED", func(r response) bool {
+		return r.str("status") == "APPROVED" && r.str("filing_number") == "苏ICP备60000001号-1"
+	})
 }
 
 // TestIdempotencyKey: the same key and body returns the first answer and

@@ -1,0 +1,127 @@
+// Package stack runs a whole beian in-process for tests and benchmarks: the
+// API on a loopback HTTP server, the worker, a Temporal dev server, a fresh
+// Postgres database and the SMTP catcher. Nothing is mocked.
+package stack
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/activities"
+	"github.com/beian/beian/api"
+	"github.com/beian/beian/internal/testenv"
+	"github.com/beian/beian/mail"
+	"github.com/beian/beian/mail/catcher"
+	"github.com/beian/beian/postgres"
+	"github.com/beian/beian/postgres/pgtest"
+	"github.com/beian/beian/secret"
+	"github.com/beian/beian/worker"
+)
+
+// Tokens of the test callers, one per role.
+const (
+	TokSpecialist = "tok-specialist"
+	TokSupervisor = "tok-supervisor"
+	TokTech       = "tok-tech"
+	TokBureau     = "tok-bureau"
+	TokAdmin      = "tok-admin"
+)
+
+// Options shorten the deadlines for tests.
+type Options struct {
+	PurgeAfter time.Duration
+	BureauSLA  time.Duration
+	Rectify    time.Duration
+}
+
+// Stack is one running beian.
+type Stack struct {
+	t        testing.TB
+	DB       *postgres.DB
+	Temporal client.Client
+	Mail     *catcher.Catcher
+	Acts     *activities.Activities
+	API      *httptest.Server
+	worker   sdkworker.Worker
+}
+
+// DataCentres are the test data centres, on documentation ranges.
+func DataCentres() []beian.DataCentre {
+	return []beian.DataCentre{
+		{Name: "苏州园区机房", Province: "江苏", AccessProvider: beian.ProviderJiangsu, Mailbox: "JSBA@ChinaNet.CC",
+			CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24"), netip.MustParsePrefix("2001:db8:1::/48")}},
+		{Name: "滁州双线机房", Province: "安徽", AccessProvider: beian.ProviderAnhui, Mailbox: "AHBA@ChinaNet.CC",
+			CIDRs: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}},
+	}
+}
+
+// Start starts a stack that stops at the end of the test.
+func Start(t testing.TB, o Options) *Stack {
+	t.Helper()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	require.NoError(t, db.ReplaceDataCentres(ctx, DataCentres(), "test"))
+	srv := testenv.Temporal(t)
+	cat, err := catcher.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cat.Close() })
+	mcfg, err := mail.ParseURL(cat.URL())
+	require.NoError(t, err)
+	sender, err := mail.NewSender(mcfg, "beian@test.local")
+	require.NoError(t, err)
+	if o.Rectify == 0 {
+		o.Rectify = 24 * time.Hour
+	}
+	acts := &activities.Activities{Store: db, Mailer: sender, Config: activities.Config{
+		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
+		StaffAlerts: []string{"supervisor@test.local"},
+	}}
+	s := &Stack{t: t, DB: db, Temporal: srv.Client(), Mail: cat, Acts: acts}
+	s.StartWorker()
+	box, err := secret.NewBox("e2e test key, long enough to stretch")
+	require.NoError(t, err)
+	a := api.New(api.Deps{
+		Store: db, Engine: &worker.Engine{Client: s.Temporal}, Box: box,
+		Tokens: []api.Token{
+			{Name: "小李", Role: api.RoleSpecialist, Token: TokSpecialist},
+			{Name: "王主管", Role: api.RoleSupervisor, Token: TokSupervisor},
+			{Name: "技术部", Role: api.RoleTech, Token: TokTech},
+			{Name: "管局接口", Role: api.RoleBureau, Token: TokBureau},
+			{Name: "admin", Role: api.RoleAdmin, Token: TokAdmin},
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config: api.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20},
+	})
+	s.API = httptest.NewServer(a)
+	t.Cleanup(s.API.Close)
+	return s
+}
+
+// StartWorker starts a worker (again, after StopWorker).
+func (s *Stack) StartWorker() {
+	w := worker.New(s.Temporal, s.Acts, sdkworker.Options{})
+	require.NoError(s.t, w.Start())
+	s.worker = w
+	s.t.Cleanup(func() {
+		if s.worker != nil {
+			s.worker.Stop()
+			s.worker = nil
+		}
+	})
+}
+
+// StopWorker stops the running worker.
+func (s *Stack) StopWorker() {
+	s.worker.Stop()
+	s.worker = nil
+}
