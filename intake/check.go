@@ -18,12 +18,16 @@ type Input struct {
 	Rules Rules
 	// DataCentres are our data centres and their ranges (R-ENT-1/2).
 	DataCentres []beian.DataCentre
-	// Now is the time of the check (a birth date may not be after it).
+	// Now is the time of the check: a birth date may not be after it (a zero
+	// Now skips that test).
 	Now time.Time
 	// FilingPassword is the filing password in clear as the filer gave it, if
 	// the caller has not sealed it into c.FilingPasswordSealed yet (R-TY). It is
 	// only tested for presence, never kept.
 	FilingPassword string
+	// Blacklist are the entries no sponsor, principal, domain or phone of the
+	// case may match (R-IN-6).
+	Blacklist []BlacklistEntry
 }
 
 // Result of a check.
@@ -58,7 +62,9 @@ func (r Result) OK() bool { return len(r.Violations) == 0 }
 // numbers, credit code, mobile, e-mail, person ↔ organisation, site-name
 // words, domains, pre-approvals), R-IN-2 (landline, checklist), R-IN-7 (IP-only
 // sites), R-ENT-1/2 (routing, our IPs), R-IN-1 (suspended residences) and
-// R-ENT-3 (bureau province). It reports every violation, not the first only.
+// R-ENT-3 (bureau province) and R-IN-6 (blacklist, when Input carries it). It
+// reports every violation, not the first only. R-IN-5 (conflicts with cases
+// and filings on file) is the store's: it needs the database.
 // Check does not set c.Routing, c.Checklist or c.EmailSubject: the caller
 // takes them from the Result. Normalising twice changes nothing more.
 func Check(c *beian.Case, in Input) Result {
@@ -75,6 +81,7 @@ func Check(c *beian.Case, in Input) Result {
 	k.checkSiteName()
 	unicodeFirst := k.checkDomains()
 	k.checkPreApprovals()
+	k.checkBlacklist(in.Blacklist)
 
 	routing, vs := Route(in.DataCentres, c.Website.ServerIPs)
 	for i, ip := range c.Website.ServerIPs {

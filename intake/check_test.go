@@ -411,3 +411,45 @@ func TestCheckRegionNameMessage(t *testing.T) {
 	require.Contains(t, msg, "苏州市")
 	require.NotContains(t, msg, "江苏、")
 }
+
+// R-IN-6: sponsors, principals, domains and phones on the blacklist cannot file.
+func TestCheckBlacklist(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		entry  BlacklistEntry
+		modify func(c *beian.Case)
+		want   []string
+	}{
+		{"R-IN-6 sponsor's certificate, lower-case x", BlacklistEntry{Kind: "cert_number", Value: "32050519900307123x", Reason: "虚假信息"}, nil,
+			[]string{"sponsor.cert_number BLACKLISTED", "principal.id_number BLACKLISTED"}},
+		{"R-IN-6 sponsor's name", BlacklistEntry{Kind: "name", Value: " 张三 "}, nil,
+			[]string{"sponsor.name BLACKLISTED", "principal.name BLACKLISTED"}},
+		{"R-IN-6 legal representative", BlacklistEntry{Kind: "cert_number", Value: idLi}, func(c *beian.Case) { *c = *orgCase() },
+			[]string{"principal.id_number BLACKLISTED", "sponsor.legal_rep.id_number BLACKLISTED"}},
+		{"R-IN-6 domain given as a sub-domain", BlacklistEntry{Kind: "domain", Value: "WWW.Example.CN"}, nil,
+			[]string{"website.domains[0] BLACKLISTED"}},
+		{"R-IN-6 IDN domain given in Unicode", BlacklistEntry{Kind: "domain", Value: "例子.中国"}, func(c *beian.Case) { c.Website.Domains = []string{"xn--fsqu00a.xn--fiqs8s"} },
+			[]string{"website.domains[0] BLACKLISTED"}},
+		{"R-IN-6 mobile in another spelling", BlacklistEntry{Kind: "phone", Value: "+86 138-1234-5678"}, nil,
+			[]string{"principal.mobile BLACKLISTED"}},
+		{"R-IN-6 landline", BlacklistEntry{Kind: "phone", Value: "051288868888"}, func(c *beian.Case) { c.Principal.Landline = "0512-88868888" },
+			[]string{"principal.landline BLACKLISTED"}},
+		{"R-IN-6 someone else", BlacklistEntry{Kind: "name", Value: "王五"}, nil, []string{}},
+		{"R-IN-6 empty value matches nothing", BlacklistEntry{Kind: "phone", Value: ""}, nil, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := personCase()
+			if tt.modify != nil {
+				tt.modify(c)
+			}
+			res := Check(c, Input{Rules: DefaultRules(), DataCentres: testDataCentres(), Now: testNow, Blacklist: []BlacklistEntry{tt.entry}})
+			require.Equal(t, tt.want, codes(res.Violations))
+			requireWellFormed(t, res.Violations)
+			if tt.entry.Reason != "" {
+				require.Contains(t, res.Violations[0].Message, tt.entry.Reason)
+			}
+		})
+	}
+}
