@@ -26,7 +26,9 @@ type checkResultJSON struct {
 // server IP (R-ENT-1/2), the reviewing bureau (R-ENT-3), the checklist
 // (R-IN-2), the email subject (R-IN-3) and the field rules (R-IN-*).
 // POST /filings, /filings/check and /corrections share it.
-func (s *Server) prepare(ctx context.Context, c *beian.Case) (intake.Result, error) {
+// password is the clear filing password when one was given (its presence is
+// checked for change, cancel and transfer types, R-TY).
+func (s *Server) prepare(ctx context.Context, c *beian.Case, password string) (intake.Result, error) {
 	rules, err := s.d.Rules(ctx)
 	if err != nil {
 		return intake.Result{}, err
@@ -35,7 +37,7 @@ func (s *Server) prepare(ctx context.Context, c *beian.Case) (intake.Result, err
 	if err != nil {
 		return intake.Result{}, err
 	}
-	res := intake.Check(c, intake.Input{Rules: rules, DataCentres: dcs, Now: s.d.Now()})
+	res := intake.Check(c, intake.Input{Rules: rules, DataCentres: dcs, Now: s.d.Now(), FilingPassword: password})
 	res.Routing.BureauProvince = c.Sponsor.Province // R-ENT-3: the sponsor's bureau reviews
 	return res, nil
 }
@@ -50,7 +52,7 @@ func (s *Server) checkFiling(c echo.Context) error {
 		return err
 	}
 	cs := caseFromBody(b)
-	res, err := s.prepare(c.Request().Context(), cs)
+	res, err := s.prepare(c.Request().Context(), cs, b.FilingPassword)
 	if err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func (s *Server) createFiling(c echo.Context) error {
 		return err
 	}
 	cs := caseFromBody(b)
-	res, err := s.prepare(ctx, cs)
+	res, err := s.prepare(ctx, cs, b.FilingPassword)
 	if err != nil {
 		return err
 	}
@@ -264,7 +266,13 @@ func (s *Server) corrections(c echo.Context) error {
 			next.FilingPasswordSealed = sealed
 		}
 	}
-	res, err := s.prepare(ctx, next)
+	password := b.FilingPassword
+	if password == "" && next.FilingPasswordSealed != "" {
+		if password, err = s.d.Box.Open(next.FilingPasswordSealed); err != nil {
+			return err
+		}
+	}
+	res, err := s.prepare(ctx, next, password)
 	if err != nil {
 		return err
 	}

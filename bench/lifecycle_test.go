@@ -1,0 +1,219 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/beian/beian/internal/stack"
+	"github.com/beian/beian/workflows"
+)
+
+// benchEnv reads the benchmark size; the defaults fit CI's two cores.
+func benchEnv(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func requireBench(t *testing.T) {
+	if os.Getenv("BEIAN_BENCH") != "1" {
+		t.Skip("benchmark: runs with `make bench` (BEIAN_BENCH=1), not in `make test`")
+	}
+}
+
+// Baseline: the smallest workflow of the same shape, start → activity →
+// wait for a signal → activity, on the same dev server in the same run.
+const baselineQueue = "bench-baseline"
+
+func baselineWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	if err := workflow.ExecuteActivity(ctx, "BaselineStep", 1).Get(ctx, nil); err != nil {
+		return err
+	}
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, nil)
+	return workflow.ExecuteActivity(ctx, "BaselineStep", 2).Get(ctx, nil)
+}
+
+func baselineStep(_ context.Context, _ int) error { return nil }
+
+// historyEvents counts the events of a workflow's history.
+func historyEvents(t *testing.T, c client.Client, id string) int {
+	it := c.GetWorkflowHistory(context.Background(), id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	n := 0
+	for it.HasNext() {
+		_, err := it.Next()
+		require.NoError(t, err)
+		n++
+	}
+	return n
+}
+
+// runBaseline drives n baseline workflows with conc clients and returns
+// history events per second.
+func runBaseline(t *testing.T, c client.Client, n, conc int) float64 {
+	w := sdkworker.New(c, baselineQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(baselineWorkflow, workflow.RegisterOptions{Name: "Baseline"})
+	w.RegisterActivityWithOptions(baselineStep, activity.RegisterOptions{Name: "BaselineStep"})
+	require.NoError(t, w.Start())
+	defer w.Stop()
+	ids := make([]string, n)
+	start := time.Now()
+	parallel(n, conc, func(i int) {
+		ctx := context.Background()
+		id := fmt.Sprintf("baseline-%d-%d", start.UnixNano(), i)
+		ids[i] = id
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: baselineQueue}, "Baseline")
+		require.NoError(t, err)
+		require.NoError(t, c.SignalWorkflow(ctx, id, "", "go", nil))
+		require.NoError(t, run.Get(ctx, nil))
+	})
+	elapsed := time.Since(start)
+	events := 0
+	for _, id := range ids {
+		events += historyEvents(t, c, id)
+	}
+	return float64(events) / elapsed.Seconds()
+}
+
+func parallel(n, conc int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// client for the API with latency recording.
+type apiClient struct {
+	base string
+	mu   sync.Mutex
+	lat  []time.Duration
+}
+
+func (a *apiClient) call(t *testing.T, method, path string, body any, want int) map[string]any {
+	j, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, a.base+path, bytes.NewReader(j))
+	req.Header.Set("Authorization", "Bearer "+stack.TokSpecialist)
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	d := time.Since(start)
+	a.mu.Lock()
+	a.lat = append(a.lat, d)
+	a.mu.Unlock()
+	require.Equal(t, want, resp.StatusCode, "%s %s: %s", method, path, raw)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out))
+	return out
+}
+
+func (a *apiClient) p95() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := append([]time.Duration(nil), a.lat...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)*95/100]
+}
+
+// lifecycle drives one filing through create → materials → review → approval over HTTP.
+func lifecycle(t *testing.T, a *apiClient, i int, tag int64) string {
+	body := map[string]any{
+		"type": "new",
+		"sponsor": map[string]any{"kind": "person", "name": "张三", "cert_type": "id_card", "cert_number": "11010519491231002X",
+			"province": "江苏", "city": "苏州", "address": "工业园区星湖街1号"},
+		"principal": map[string]any{"name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000", "email": "bench@example.net"},
+		"website": map[string]any{"name": "张三的笔记", "domains": []string{fmt.Sprintf("bench-%d-%d.cn", tag, i)}, "server_ips": []string{"198.51.100.7"}},
+	}
+	c := a.call(t, "POST", "/api/v1/filings", body, 201)
+	id := c["id"].(string)
+	var codes []string
+	for _, it := range c["checklist"].([]any) {
+		m := it.(map[string]any)
+		if m["required"] == true {
+			codes = append(codes, m["code"].(string))
+		}
+	}
+	a.call(t, "POST", "/api/v1/filings/"+id+"/materials", map[string]any{"received": codes}, 200)
+	a.call(t, "POST", "/api/v1/filings/"+id+"/review", map[string]any{"result": "pass"}, 200)
+	r := a.call(t, "POST", "/api/v1/filings/"+id+"/bureau-decision", map[string]any{"decision": "approved", "filing_number": fmt.Sprintf("苏ICP备%08d号-1", i)}, 200)
+	require.Equal(t, "APPROVED", r["status"])
+	return id
+}
+
+// TestBenchLifecycle: filings driven through the whole lifecycle over HTTP,
+// compared by the rate of Temporal history events per second with the
+// minimal start-activity-signal workflow on the same dev server (goal ≥ 0.7×).
+func TestBenchLifecycle(t *testing.T) {
+	requireBench(t)
+	n := benchEnv("BEIAN_BENCH_N", 60)
+	conc := benchEnv("BEIAN_BENCH_CONCURRENCY", 8)
+	s := stack.Start(t, stack.Options{})
+
+	// Warm both paths once so neither pays for first-use costs.
+	a := &apiClient{base: s.API.URL}
+	lifecycle(t, a, -1, 0)
+	runBaseline(t, s.Temporal, conc, conc)
+	a.lat = nil
+
+	base := runBaseline(t, s.Temporal, n, conc)
+
+	tag := time.Now().UnixNano()
+	ids := make([]string, n)
+	start := time.Now()
+	parallel(n, conc, func(i int) { ids[i] = lifecycle(t, a, i, tag) })
+	elapsed := time.Since(start)
+	// Mail goes out in the background after each answer; wait for it so its
+	// events count and the rate is not flattered.
+	deadline := time.Now().Add(time.Minute)
+	for len(s.Mail.Messages()) < 3*n+3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed = time.Since(start)
+	events := 0
+	for _, id := range ids {
+		events += historyEvents(t, s.Temporal, workflows.WorkflowID(id))
+	}
+	ours := float64(events) / elapsed.Seconds()
+	ratio := ours / base
+	verdict := "ok"
+	if ratio < 0.7 {
+		verdict = "short"
+	}
+	fmt.Printf("lifecycles: %d with %d concurrent clients in %.2fs = %.1f lifecycles/s; %d history events (%.0f per lifecycle)\n",
+		n, conc, elapsed.Seconds(), float64(n)/elapsed.Seconds(), events, float64(events)/float64(n))
+	fmt.Printf("baseline: %.0f history events/s; ours: %.0f history events/s; API p95 latency %s over %d calls\n",
+		base, ours, a.p95().Round(time.Millisecond), len(a.lat))
+	fmt.Printf("bench lifecycle_history_event_rate: %.2fx baseline (goal >= 0.70x) %s\n", ratio, verdict)
+}
