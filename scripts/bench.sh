@@ -15,6 +15,7 @@ if [ -z "${BEIAN_TEMPORAL_CLI:-}" ]; then
 fi
 DATABASE_URL="$(go run ./cmd/devenv postgres)" # keeps $DATABASE_URL when it answers
 export DATABASE_URL BEIAN_TEMPORAL_CLI
+export BEIAN_BENCH=1
 
 mkdir -p .data
 if ! go test -count=1 -run '^TestBench' -v ./bench/ 2>&1 | tee .data/bench.log; then
