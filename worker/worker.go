@@ -4,6 +4,8 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -15,7 +17,13 @@ import (
 
 // New returns a worker on the filing task queue with the workflow and every
 // activity registered under the names the workflow uses.
+// A stopping worker lets running activities finish for up to 15 s (unless
+// opts says otherwise), so a restart does not leave a mail half-sent until
+// its start-to-close timeout.
 func New(c client.Client, acts *activities.Activities, opts sdkworker.Options) sdkworker.Worker {
+	if opts.WorkerStopTimeout == 0 {
+		opts.WorkerStopTimeout = 15 * time.Second
+	}
 	w := sdkworker.New(c, workflows.TaskQueue, opts)
 	Register(w, acts)
 	return w
