@@ -131,6 +131,23 @@ type IdempotentResponse struct {
 	At       time.Time
 }
 
+// Correction is corrected case data (R-RV-4, R-BR-3) kept in the database
+// until the workflow applies it, so that personal data (ID numbers) never
+// enters workflow history: the update carries only the correction's ID.
+type Correction struct {
+	ID                   string
+	CaseID               string
+	Sponsor              Sponsor
+	Principal            Principal
+	Website              Website
+	Routing              Routing
+	Checklist            []ChecklistItem
+	EmailSubject         string
+	FilingPasswordSealed string
+	CreatedBy            string
+	CreatedAt            time.Time
+}
+
 // Store keeps cases and everything around them (PostgreSQL in production).
 // Errors are *Error with CodeNotFound, CodeDomainConflict (message names the
 // case holding the domain) or CodeSponsorConflict where they apply.
@@ -144,6 +161,9 @@ type Store interface {
 	// was written before (then nothing changes).
 	SaveTransition(ctx context.Context, t *Transition) (applied bool, err error)
 	AddEvent(ctx context.Context, caseID string, e Event) error
+	// SaveCorrection stores a correction and sets its ID and CreatedAt.
+	SaveCorrection(ctx context.Context, c *Correction) error
+	GetCorrection(ctx context.Context, id string) (*Correction, error)
 
 	GetMail(ctx context.Context, key string) (*Mail, error)
 	MarkMailSent(ctx context.Context, key string, at time.Time) error

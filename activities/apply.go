@@ -204,24 +204,16 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 
 	case string(beian.ActionCorrections):
 		b.t.Event.Event = "corrected"
-		if req.Sponsor != nil {
-			c.Sponsor = *req.Sponsor
+		cor, err := b.a.Store.GetCorrection(ctx, req.CorrectionID)
+		if err != nil {
+			return err
 		}
-		if req.Principal != nil {
-			c.Principal = *req.Principal
+		if cor.CaseID != c.ID {
+			return beian.Errorf(beian.CodeInvalid, "更正记录 %s 不属于此备案申请", req.CorrectionID)
 		}
-		if req.Website != nil {
-			c.Website = *req.Website
-		}
-		if req.Routing != nil {
-			c.Routing = *req.Routing
-		}
-		if req.Checklist != nil {
-			c.Checklist = req.Checklist
-		}
-		if req.EmailSubject != "" {
-			c.EmailSubject = req.EmailSubject
-		}
+		c.Sponsor, c.Principal, c.Website = cor.Sponsor, cor.Principal, cor.Website
+		c.Routing, c.Checklist, c.EmailSubject = cor.Routing, cor.Checklist, cor.EmailSubject
+		c.FilingPasswordSealed = cor.FilingPasswordSealed
 		c.ReviewReasons = nil
 		b.setStatus(beian.StatusUnderReview)
 

@@ -279,12 +279,18 @@ func (s *Server) corrections(c echo.Context) error {
 	if len(res.Violations) > 0 {
 		return violationsError(res.Violations)
 	}
-	checklist := keepReceived(res.Checklist, cur.Checklist)
-	routing := res.Routing
-	return s.act(c, beian.ActionCorrections, workflows.ActionRequest{
-		Sponsor: &next.Sponsor, Principal: &next.Principal, Website: &next.Website,
-		Routing: &routing, Checklist: checklist, EmailSubject: res.EmailSubject,
-	})
+	if err := cur.Status.Allows(beian.ActionCorrections); err != nil {
+		return err // before storing a correction that could never apply
+	}
+	cor := &beian.Correction{
+		CaseID: cur.ID, Sponsor: next.Sponsor, Principal: next.Principal, Website: next.Website,
+		Routing: res.Routing, Checklist: keepReceived(res.Checklist, cur.Checklist), EmailSubject: res.EmailSubject,
+		FilingPasswordSealed: next.FilingPasswordSealed, CreatedBy: caller(c).Name,
+	}
+	if err := s.d.Store.SaveCorrection(ctx, cor); err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionCorrections, workflows.ActionRequest{CorrectionID: cor.ID})
 }
 
 // keepReceived carries the received marks of the old checklist over to the

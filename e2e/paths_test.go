@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/beian/beian/mail/catcher"
 )
@@ -80,6 +81,12 @@ func TestReturnAndCorrection(t *testing.T) {
 		map[string]any{"decision": "approved", "filing_number": "苏ICP备20000001号-1"}))
 	require.Equal(t, "APPROVED", r.str("status"))
 	require.Equal(t, true, r.get("returned"), "the case remembers it was returned once")
+
+	// Corrections travel by ID: no ID number ever enters workflow history.
+	j, err := protojson.Marshal(b.history(id))
+	require.NoError(t, err)
+	require.NotContains(t, string(j), "11010519491231002X")
+	require.NotContains(t, string(j), "13900139000")
 }
 
 // TestStalePurge: materials never arrive → PURGED after the (shortened)

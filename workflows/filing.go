@@ -233,7 +233,7 @@ func ValidateRequest(a beian.Action, req ActionRequest) error {
 			return beian.Errorf(beian.CodeInvalid, "审核结果只能是 pass 或 fail")
 		}
 	case beian.ActionCorrections:
-		if req.Sponsor == nil && req.Principal == nil && req.Website == nil {
+		if req.CorrectionID == "" {
 			return beian.Errorf(beian.CodeInvalid, "更正内容为空")
 		}
 	case beian.ActionBureauDecision:

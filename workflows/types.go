@@ -80,14 +80,9 @@ type ActionRequest struct {
 	// review
 	Result  string // "pass" | "fail"
 	Reasons []string
-	// corrections: full replacements of the corrected parts
-	Sponsor   *beian.Sponsor
-	Principal *beian.Principal
-	Website   *beian.Website
-	// corrections: what the intake check derived from the corrected case
-	Routing      *beian.Routing
-	Checklist    []beian.ChecklistItem
-	EmailSubject string
+	// corrections: the stored correction (beian.Correction) to apply; only
+	// its ID travels, so personal data stays out of workflow history
+	CorrectionID string
 	// bureau-decision
 	Decision             string // "approved" | "returned" | "" with Received
 	BureauReceived       bool
