@@ -133,6 +133,7 @@ func TestComposeBeian(t *testing.T) {
 	require.Equal(t, ":8080", env(t, b, "HTTP_ADDR"))
 	require.True(t, strings.HasPrefix(env(t, b, "DATABASE_URL"), "postgres://"))
 	require.Contains(t, env(t, b, "DATABASE_URL"), "@postgres:5432/")
+	require.GreaterOrEqual(t, len(env(t, b, "BEIAN_SECRET_KEY")), 16, "serve refuses to start without a secret key (R-BR-2)")
 	tokens := env(t, b, "BEIAN_API_TOKENS")
 	require.Regexp(t, `^[^:,]+:(specialist|supervisor|tech|bureau|admin):[^:,]+(,[^:,]+:(specialist|supervisor|tech|bureau|admin):[^:,]+)*$`, tokens, "name:role:token,…")
 
