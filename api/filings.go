@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -192,6 +194,9 @@ func (s *Server) listFilings(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// actTimeout bounds how long an API call waits for a workflow update.
+const actTimeout = 30 * time.Second
+
 // act runs a staff action on a case's workflow and answers with the case.
 func (s *Server) act(c echo.Context, a beian.Action, req workflows.ActionRequest) error {
 	ctx := c.Request().Context()
@@ -205,7 +210,14 @@ func (s *Server) act(c echo.Context, a beian.Action, req workflows.ActionRequest
 	if k := c.Request().Header.Get("Idempotency-Key"); k != "" {
 		updateID = string(a) + ":" + caller(c).Name + ":" + k
 	}
-	if _, err := s.d.Engine.Act(ctx, id, a, req, updateID); err != nil {
+	actx, cancel := context.WithTimeout(ctx, actTimeout)
+	defer cancel()
+	if _, err := s.d.Engine.Act(actx, id, a, req, updateID); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil {
+			// The update stays queued in the workflow and completes when the
+			// worker or database is back; the caller may repeat it with the same key.
+			return beian.Errorf(beian.CodeUnavailable, "操作已提交但尚未完成（流程引擎或数据库繁忙），请稍后查看该申请；用同一 Idempotency-Key 重试不会重复执行")
+		}
 		return err
 	}
 	return s.respondCase(c, id, http.StatusOK)
