@@ -337,6 +337,14 @@ func (s *Server) bureauDecision(c echo.Context) error {
 		Decision: b.Decision, FilingNumber: strings.TrimSpace(b.FilingNumber), Reason: b.Reason, BureauReceived: b.Received,
 	}
 	action := beian.ActionBureauDecision
+	if b.Decision == "approved" && req.FilingNumber == "" {
+		// change and transfer_in keep their existing number (R-TY)
+		cur, err := s.d.Store.GetCase(c.Request().Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		req.FilingNumber = cur.FilingNumber
+	}
 	if b.Decision == "" {
 		if !b.Received {
 			return beian.Errorf(beian.CodeInvalid, "需要 decision（approved 或 returned）或 received: true")
