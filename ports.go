@@ -184,4 +184,42 @@ type Store interface {
 	SaveIdempotent(ctx context.Context, r IdempotentResponse) error
 
 	Audit(ctx context.Context, e AuditEntry) error
+
+	// GetSetting returns the JSON document stored under key, such as the
+	// admins' intake rules; nil, nil when there is none.
+	GetSetting(ctx context.Context, key string) ([]byte, error)
+	// PutSetting stores the JSON document value under key, or removes the
+	// setting when value is nil, and audits the change with a summary of the
+	// old and the new value. A value that is not JSON is CodeInvalid.
+	PutSetting(ctx context.Context, key string, value []byte, actor string) error
+
+	// ListBlacklist returns the blacklist (R-IN-6), oldest entry first.
+	ListBlacklist(ctx context.Context) ([]BlacklistEntry, error)
+	// AddBlacklistEntry adds e, audited as e.Author, and sets e.ID and
+	// e.CreatedAt. An entry of the same Kind and Key is CodeConflict.
+	AddBlacklistEntry(ctx context.Context, e *BlacklistEntry) error
+	// DeleteBlacklistEntry removes the entry and audits it; CodeNotFound when
+	// there is none.
+	DeleteBlacklistEntry(ctx context.Context, id, actor string) error
+
+	// ListCustomers returns every customer with its products, by ID.
+	ListCustomers(ctx context.Context) ([]Customer, error)
+	// GetCustomer returns the customer with its products; CodeNotFound when
+	// there is none.
+	GetCustomer(ctx context.Context, id string) (*Customer, error)
+	// PutCustomers replaces each customer and its products (products of the
+	// customer not in c.Products are dropped) in one transaction, each
+	// audited. A product ID held by another customer is CodeConflict.
+	PutCustomers(ctx context.Context, cs []Customer, actor string) error
+	// ProductsForIPs returns the products holding any of ips, expired ones
+	// too (R-ENT-2, R-RV-1).
+	ProductsForIPs(ctx context.Context, ips []netip.Addr) ([]Product, error)
+	// ExpiringProducts returns the products valid until through ("2006-01-02")
+	// or earlier that have live filings on their IPs, soonest first.
+	ExpiringProducts(ctx context.Context, through string) ([]ExpiringProduct, error)
+
+	// OpenApplicationOf returns an application in progress (Status.InProgress)
+	// of the sponsor with the certificate number, nil, nil when there is none
+	// (R-IN-5).
+	OpenApplicationOf(ctx context.Context, certNumber string) (*Case, error)
 }
