@@ -1,0 +1,71 @@
+package e2e_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// typedFiling is a valid filing of the given type for an existing filing number (R-TY).
+func typedFiling(typ, domain string) map[string]any {
+	f := personFiling(domain)
+	f["type"] = typ
+	f["filing_number"] = "粤ICP备87654321号-1"
+	f["filing_password"] = "old-pw-123"
+	return f
+}
+
+// pendingAccess lists the pending access actions of a case by kind.
+func (b *bundle) pendingAccess(id string) map[string]int {
+	kinds := map[string]int{}
+	for _, it := range b.must(200, b.do("GET", "/api/v1/access-actions?status=pending", tokTech, nil)).get("items").([]any) {
+		a := it.(map[string]any)
+		if a["filing_id"] == id {
+			kinds[a["kind"].(string)]++
+		}
+	}
+	return kinds
+}
+
+// TestFilingTypes runs the other filing types through the workflow (R-TY,
+// R-AC-0): transfer_in keeps its number and opens access; cancel ends in
+// CANCELLED and closes access; cancel_access needs no bureau and closes access.
+func TestFilingTypes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+
+	// Without number and password these types are refused.
+	bad := personFiling("no-number.cn")
+	bad["type"] = "transfer_in"
+	r := b.must(422, b.do("POST", "/api/v1/filings", tokSpecialist, bad))
+	require.Contains(t, string(r.Raw), "FILING_NUMBER_REQUIRED")
+
+	run := func(typ, domain string) (string, response) {
+		created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, typedFiling(typ, domain)))
+		require.Equal(t, "粤ICP备87654321号-1", created.str("filing_number"), "the existing number is carried")
+		require.Equal(t, "********", created.str("filing_password"))
+		id := created.str("id")
+		b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
+		return id, b.must(200, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}))
+	}
+
+	id, r := run("transfer_in", "moving-in.cn")
+	require.Equal(t, "BUREAU_REVIEW", r.str("status"))
+	require.Contains(t, checklistCodes(r), "filing_number_and_password")
+	r = b.must(200, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision", tokBureau, map[string]any{"decision": "approved"}))
+	require.Equal(t, "APPROVED", r.str("status"))
+	require.Equal(t, "粤ICP备87654321号-1", r.str("filing_number"), "a transfer keeps its number")
+	require.Equal(t, map[string]int{"open": 1}, b.pendingAccess(id))
+
+	id, r = run("cancel", "closing-down.cn")
+	require.Equal(t, "BUREAU_REVIEW", r.str("status"))
+	r = b.must(200, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision", tokBureau, map[string]any{"decision": "approved"}))
+	require.Equal(t, "CANCELLED", r.str("status"))
+	require.Equal(t, map[string]int{"cancel": 1}, b.pendingAccess(id))
+	b.must(409, b.do("POST", "/api/v1/filings/"+id+"/withdraw", tokSpecialist, nil))
+
+	id, r = run("cancel_access", "leaving-us.cn")
+	require.Equal(t, "ACCESS_CANCELLED", r.str("status"), "no bureau review for our own access")
+	require.Nil(t, r.get("deadlines", "bureau_due_at"))
+	require.Equal(t, map[string]int{"cancel": 1}, b.pendingAccess(id))
+}
