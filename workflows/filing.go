@@ -83,7 +83,7 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 
 	signals := workflow.GetSignalChannel(ctx, SignalBureauDecision)
 	for !w.st.Status.Terminal() {
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() { // a filing lives for years: cut its history
 			w.drainSignals(ctx, signals)
 			if err := w.quiesce(ctx); err != nil {
 				return w.st, err

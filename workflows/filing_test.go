@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/activities"
@@ -283,4 +285,34 @@ func TestWrongStateUpdatesRejected(t *testing.T) {
 	for _, e := range f.caseNow().Timeline {
 		require.NotEqual(t, "submitted", e.Event)
 	}
+}
+
+// TestContinueAsNewKeepsState: a long-lived filing cuts its history and
+// carries its state (status, transition number, filing number) to the next run.
+func TestContinueAsNewKeepsState(t *testing.T) {
+	start := at("2026-11-02 09:00:00")
+	f := newFixture(t, start, activities.Config{})
+	f.update(time.Minute, beian.ActionMaterials, workflows.ActionRequest{Actor: "t", Received: f.codes()}, "")
+	f.update(2*time.Minute, beian.ActionReview, workflows.ActionRequest{Actor: "t", Result: "pass"}, "")
+	f.update(3*time.Minute, beian.ActionBureauDecision, workflows.ActionRequest{Actor: "t", Decision: "approved", FilingNumber: "苏ICP备3号-1"}, "")
+	for i := 0; i < 6; i++ {
+		f.update(time.Duration(i+1)*time.Hour, beian.ActionRequireRectify, workflows.ActionRequest{Actor: "t", Reason: "复核", Source: "manual"}, "")
+		f.update(time.Duration(i+1)*time.Hour+time.Minute, beian.ActionRectified, workflows.ActionRequest{Actor: "t"}, "")
+	}
+	// The server suggests continuing as new; the next transition wakes the loop.
+	f.env.RegisterDelayedCallback(func() { f.env.SetContinueAsNewSuggested(true) }, 10*time.Hour)
+	f.update(11*time.Hour, beian.ActionRequireRectify, workflows.ActionRequest{Actor: "t", Reason: "域名解析不在我公司", Source: "sweep"}, "")
+	f.env.ExecuteWorkflow(workflows.FilingWorkflowName, workflows.InputFor(f.c))
+	require.True(t, f.env.IsWorkflowCompleted())
+	require.Empty(t, f.errs)
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, f.env.GetWorkflowError(), &can)
+	var next workflows.FilingInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.NotNil(t, next.State)
+	require.Equal(t, beian.StatusRectifying, next.State.Status)
+	require.Equal(t, start.Add(35*time.Hour), next.State.RectifyBy.In(shanghai), "the running deadline goes on in the next run")
+	require.Equal(t, "苏ICP备3号-1", next.State.FilingNumber)
+	require.Greater(t, next.State.Seq, 5)
+	require.Equal(t, f.c.ID, next.CaseID)
 }
