@@ -26,7 +26,10 @@ type checkResultJSON struct {
 
 // prepare runs every intake rule on a case built from a body: routing by
 // server IP (R-ENT-1/2), the reviewing bureau (R-ENT-3), the checklist
-// (R-IN-2), the email subject (R-IN-3) and the field rules (R-IN-*).
+// (R-IN-2), the email subject (R-IN-3), the field rules (R-IN-*) with the
+// rules in force (admins may override them), the blacklist (R-IN-6) and the
+// customer's active access product for every server IP (R-ENT-2, R-RV-1),
+// whose holder it sets as c.CustomerID.
 // POST /filings, /filings/check and /corrections share it.
 // password is the clear filing password when one was given (its presence is
 // checked for change, cancel and transfer types, R-TY).
@@ -39,8 +42,22 @@ func (s *Server) prepare(ctx context.Context, c *beian.Case, password string) (i
 	if err != nil {
 		return intake.Result{}, err
 	}
-	res := intake.Check(c, intake.Input{Rules: rules, DataCentres: dcs, Now: s.d.Now(), FilingPassword: password})
+	blacklist, err := s.d.Store.ListBlacklist(ctx) // R-IN-6
+	if err != nil {
+		return intake.Result{}, err
+	}
+	res := intake.Check(c, intake.Input{
+		Rules: rules, DataCentres: dcs, Now: s.d.Now(), FilingPassword: password, Blacklist: blacklistForIntake(blacklist),
+	})
 	res.Routing.BureauProvince = c.Sponsor.Province // R-ENT-3: the sponsor's bureau reviews
+
+	// R-ENT-2, R-RV-1: product first, filing second.
+	products, err := s.checkProducts(ctx, c, res.Violations)
+	if err != nil {
+		return intake.Result{}, err
+	}
+	res.Violations = append(res.Violations, products.Violations...)
+	c.CustomerID = products.CustomerID // the holder of the active product owning the server IPs
 	return res, nil
 }
 
@@ -85,6 +102,9 @@ func (s *Server) createFiling(c echo.Context) error {
 	}
 	if len(res.Violations) > 0 {
 		return violationsError(res.Violations)
+	}
+	if err := s.sponsorConflict(ctx, cs); err != nil { // R-IN-5
+		return err
 	}
 	now := s.d.Now()
 	cs.ID = newUUID()

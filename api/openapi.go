@@ -42,6 +42,18 @@ var operations = []op{
 	{"GET", "/api/v1/calendar/due", "管局审核期限（from, working_days）", "specialist supervisor tech bureau", "", 200},
 	{"GET", "/api/v1/calendar/days/{date}", "某日是否工作日", "specialist supervisor tech bureau", "", 200},
 	{"PUT", "/api/v1/calendar/days/{date}", "补录或更正节假日/调休", "admin", "CalendarDay", 200},
+	{"GET", "/api/v1/rules", "当前生效的受理规则（source: default 默认 / override 管理员修改）", "supervisor", "", 200},
+	{"PUT", "/api/v1/rules", "替换受理规则（完整规则对象；校验不通过 422，逐条列出；下一次检查即生效）", "admin", "Rules", 200},
+	{"DELETE", "/api/v1/rules", "恢复默认受理规则", "admin", "", 200},
+	{"GET", "/api/v1/blacklist", "黑名单（R-IN-6）", "specialist supervisor", "", 200},
+	{"POST", "/api/v1/blacklist", "加入黑名单（kind: cert_number|name|domain|phone）", "supervisor", "BlacklistEntry", 201},
+	{"DELETE", "/api/v1/blacklist/{id}", "移出黑名单", "supervisor", "", 204},
+	{"GET", "/api/v1/customers", "客户及其接入产品（计费系统副本）", "admin", "", 200},
+	{"GET", "/api/v1/customers/{id}", "查看客户及其接入产品", "admin", "", 200},
+	{"PUT", "/api/v1/customers/{id}", "替换客户及其接入产品（一个事务，留审计记录）", "admin", "Customer", 200},
+	{"POST", "/api/v1/imports/customers", "导入客户表（.xlsx，multipart 字段 file，每行一个接入产品；最大 10 MiB）", "admin", "", 200},
+	{"GET", "/api/v1/reports/expiring-products", "已到期或 within_days 天内到期、仍有在办或有效备案的接入产品", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/faq", "常见问题答复库（q 搜索，limit；无 q 时按手册顺序列出全部）", "specialist supervisor tech bureau", "", 200},
 }
 
 var schemas = map[string]any{
@@ -70,6 +82,23 @@ var schemas = map[string]any{
 	"Rectification":  obj(map[string]any{"reason": str(), "source": enum("manual", "sweep", "verification", "security")}),
 	"DataCentres":    arr(obj(map[string]any{"name": str(), "province": str(), "access_provider": str(), "mailbox": str(), "cidrs": arr(str())})),
 	"CalendarDay":    obj(map[string]any{"off": map[string]any{"type": "boolean"}, "name": str()}),
+	"Rules": obj(map[string]any{
+		"suspended_residences":    map[string]any{"type": "object", "additionalProperties": arr(str())},
+		"landline_provinces":      arr(str()),
+		"national_words":          arr(str()),
+		"region_names":            arr(str()),
+		"pre_approval_categories": map[string]any{"type": "object", "additionalProperties": str()},
+		"fileable_suffixes":       arr(str()),
+		"legacy_credit_codes":     arr(str()),
+	}),
+	"BlacklistEntry": obj(map[string]any{"kind": enum("cert_number", "name", "domain", "phone"), "value": str(), "reason": str()}),
+	"Customer": obj(map[string]any{
+		"name":             str(),
+		"contact":          obj(map[string]any{"name": str(), "mobile": str(), "email": str()}),
+		"account_manager":  obj(map[string]any{"name": str(), "email": str()}),
+		"manager_superior": obj(map[string]any{"name": str(), "email": str()}),
+		"products":         arr(obj(map[string]any{"id": str(), "server_ips": arr(str()), "valid_until": map[string]any{"type": "string", "format": "date"}})),
+	}),
 	"Error": obj(map[string]any{"error": obj(map[string]any{
 		"code": str(), "message": str(),
 		"violations": arr(obj(map[string]any{"rule": str(), "code": str(), "field": str(), "message": str()})),

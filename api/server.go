@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/faq"
 	"github.com/beian/beian/intake"
 	"github.com/beian/beian/metrics"
 	"github.com/beian/beian/secret"
@@ -44,6 +45,8 @@ type Deps struct {
 	Config  Config
 	// Rules returns the intake rules in force (embedded defaults, admin overrides).
 	Rules func(ctx context.Context) (intake.Rules, error)
+	// FAQ is the answer bank (R-FAQ-1); the embedded one (faq.Load) when nil.
+	FAQ *faq.Bank
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -122,6 +125,19 @@ func (s *Server) routes() {
 	v1.GET("/calendar/due", s.calendarDue, allow(append(staff, RoleTech, RoleBureau)...))
 	v1.GET("/calendar/days/:date", s.calendarDay, allow(append(staff, RoleTech, RoleBureau)...))
 	v1.PUT("/calendar/days/:date", s.putCalendarDay, allow())
+
+	v1.GET("/rules", s.getRules, allow(RoleSupervisor))
+	v1.PUT("/rules", s.putRules, allow())
+	v1.DELETE("/rules", s.deleteRules, allow())
+	v1.GET("/blacklist", s.listBlacklist, allow(staff...))
+	v1.POST("/blacklist", s.addBlacklistEntry, allow(RoleSupervisor))
+	v1.DELETE("/blacklist/:id", s.deleteBlacklistEntry, allow(RoleSupervisor))
+	v1.GET("/customers", s.listCustomers, allow())
+	v1.GET("/customers/:id", s.getCustomer, allow())
+	v1.PUT("/customers/:id", s.putCustomer, allow())
+	v1.POST("/imports/customers", s.importCustomers, allow())
+	v1.GET("/reports/expiring-products", s.expiringProducts, allow(staff...))
+	v1.GET("/faq", s.searchFAQ, allow(append(staff, RoleTech, RoleBureau)...))
 }
 
 func (s *Server) healthz(c echo.Context) error {

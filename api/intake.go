@@ -1,0 +1,63 @@
+package api
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/intake"
+	"github.com/beian/beian/secret"
+)
+
+// This file holds the checks prepare and createFiling make against stored
+// data: the blacklist (R-IN-6), the customers' access products (R-ENT-2,
+// R-RV-1) and a sponsor's application in progress (R-IN-5).
+
+// blacklistForIntake converts stored blacklist entries to the check's.
+func blacklistForIntake(list []beian.BlacklistEntry) []intake.BlacklistEntry {
+	out := make([]intake.BlacklistEntry, 0, len(list))
+	for _, e := range list {
+		out = append(out, intake.BlacklistEntry{Kind: e.Kind, Value: e.Value, Reason: e.Reason})
+	}
+	return out
+}
+
+// today is the business date in Asia/Shanghai, "2006-01-02".
+func (s *Server) today() string { return s.d.Now().In(shanghai).Format("2006-01-02") }
+
+// checkProducts checks the normalised case's server IPs against the access
+// products on record (R-ENT-2, R-RV-1); prior are the violations found so
+// far, whose IPs are not checked again.
+func (s *Server) checkProducts(ctx context.Context, c *beian.Case, prior []beian.Violation) (intake.ProductCheck, error) {
+	var ips []netip.Addr
+	for _, raw := range c.Website.ServerIPs {
+		if a, err := netip.ParseAddr(raw); err == nil {
+			ips = append(ips, a.Unmap())
+		}
+	}
+	products, err := s.d.Store.ProductsForIPs(ctx, ips)
+	if err != nil {
+		return intake.ProductCheck{}, err
+	}
+	return intake.CheckProducts(c, products, s.today(), prior), nil
+}
+
+// sponsorConflict refuses a new case while its sponsor has another
+// application in progress (R-IN-5): a sponsor corrects the open application
+// or waits for its end. An open application holding one of the new case's
+// domains is the same site: CreateCase reports that as DOMAIN_CONFLICT.
+func (s *Server) sponsorConflict(ctx context.Context, c *beian.Case) error {
+	open, err := s.d.Store.OpenApplicationOf(ctx, c.Sponsor.CertNumber)
+	if err != nil || open == nil {
+		return err
+	}
+	for _, d := range c.Website.Domains {
+		if slices.Contains(open.Website.Domains, d) {
+			return nil
+		}
+	}
+	return beian.Errorf(beian.CodeSponsorConflict,
+		"主办者 %s（证件号码 %s）已有在办的备案申请 %s（%s，状态：%s）：同一主办者同时只能有一个在办申请，请在该申请中更正或待其办结后再申请",
+		c.Sponsor.Name, secret.Mask(c.Sponsor.CertNumber), open.CaseNo, open.PrimaryName(), open.Status.Title())
+}
