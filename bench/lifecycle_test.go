@@ -147,17 +147,32 @@ func (a *apiClient) p95() time.Duration {
 	return s[len(s)*95/100]
 }
 
+// residentID is a valid resident ID number (GB 11643) for the i-th filer:
+// a sponsor has one application in progress at a time (R-IN-5), so the
+// concurrent lifecycles need sponsors of their own.
+func residentID(i int) string {
+	birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i+1)
+	body := fmt.Sprintf("110105%s%03d", birth.Format("20060102"), (i+1)%1000)
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for k, w := range weights {
+		sum += int(body[k]-'0') * w
+	}
+	return body + string("10X98765432"[sum%11])
+}
+
 // lifecycle drives one filing through create → materials → review → approval over HTTP.
 func lifecycle(t *testing.T, a *apiClient, i int, tag int64) string {
+	id := residentID(i)
 	body := map[string]any{
 		"type": "new",
-		"sponsor": map[string]any{"kind": "person", "name": "张三", "cert_type": "id_card", "cert_number": "11010519491231002X",
+		"sponsor": map[string]any{"kind": "person", "name": "张三", "cert_type": "id_card", "cert_number": id,
 			"province": "江苏", "city": "苏州", "address": "工业园区星湖街1号"},
-		"principal": map[string]any{"name": "张三", "id_number": "11010519491231002X", "mobile": "13800138000", "email": "bench@example.net"},
-		"website": map[string]any{"name": "张三的笔记", "domains": []string{fmt.Sprintf("bench-%d-%d.cn", tag, i)}, "server_ips": []string{"198.51.100.7"}},
+		"principal": map[string]any{"name": "张三", "id_number": id, "mobile": "13800138000", "email": "bench@example.net"},
+		"website":   map[string]any{"name": "张三的笔记", "domains": []string{fmt.Sprintf("bench-%d-%d.cn", tag, i)}, "server_ips": []string{"198.51.100.7"}},
 	}
 	c := a.call(t, "POST", "/api/v1/filings", body, 201)
-	id := c["id"].(string)
+	id = c["id"].(string)
 	var codes []string
 	for _, it := range c["checklist"].([]any) {
 		m := it.(map[string]any)

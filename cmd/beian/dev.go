@@ -168,7 +168,8 @@ func devSecret(path string, n int) ([]byte, error) {
 }
 
 // seedDataCentres puts example data centres on documentation ranges (RFC
-// 5737, RFC 3849) into an empty database, so a fresh `make dev` can file at once.
+// 5737, RFC 3849) and a customer owning IPs in them into an empty database,
+// so a fresh `make dev` can file at once.
 func seedDataCentres(ctx context.Context, databaseURL string) error {
 	db, err := postgres.Open(ctx, databaseURL)
 	if err != nil {
@@ -179,10 +180,45 @@ func seedDataCentres(ctx context.Context, databaseURL string) error {
 		return err
 	}
 	have, err := db.ListDataCentres(ctx)
-	if err != nil || len(have) > 0 {
+	if err != nil {
 		return err
 	}
-	return db.ReplaceDataCentres(ctx, ExampleDataCentres(), "dev-seed")
+	if len(have) == 0 {
+		if err := db.ReplaceDataCentres(ctx, ExampleDataCentres(), "dev-seed"); err != nil {
+			return err
+		}
+	}
+	// R-ENT-2: product first, filing second; an example customer holds the
+	// example IPs, so the dev desk can file on them at once.
+	customers, err := db.ListCustomers(ctx)
+	if err != nil || len(customers) > 0 {
+		return err
+	}
+	return db.PutCustomers(ctx, ExampleCustomers(), "dev-seed")
+}
+
+// ExampleCustomers is a customer holding an access product, valid for years,
+// on the first 127 addresses of each example range (198.51.100.1–127,
+// 203.0.113.1–127, 2001:db8:1::1–7f, 2001:db8:2::1–7f); the rest of each
+// range has no product, to try NO_ACTIVE_PRODUCT.
+func ExampleCustomers() []beian.Customer {
+	first127 := func(first string) []netip.Addr {
+		var out []netip.Addr
+		for a, i := netip.MustParseAddr(first), 0; i < 127; a, i = a.Next(), i+1 {
+			out = append(out, a)
+		}
+		return out
+	}
+	return []beian.Customer{{
+		ID: "DEV-0001", Name: "示例客户（开发环境）",
+		Contact:         beian.Contact{Name: "张三", Mobile: "13800138000", Email: "zhangsan@example.net"},
+		AccountManager:  beian.Contact{Name: "李经理", Email: "am@example.net"},
+		ManagerSuperior: beian.Contact{Name: "赵总监", Email: "director@example.net"},
+		Products: []beian.Product{
+			{ID: "DEV-P-JS", ServerIPs: append(first127("198.51.100.1"), first127("2001:db8:1::1")...), ValidUntil: "2099-12-31"},
+			{ID: "DEV-P-AH", ServerIPs: append(first127("203.0.113.1"), first127("2001:db8:2::1")...), ValidUntil: "2099-12-31"},
+		},
+	}}
 }
 
 // ExampleDataCentres are the data centres of the manual (R-ENT-1) on

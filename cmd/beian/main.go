@@ -29,6 +29,7 @@ import (
 
 	"github.com/beian/beian/activities"
 	"github.com/beian/beian/api"
+	"github.com/beian/beian/faq"
 	"github.com/beian/beian/mail"
 	"github.com/beian/beian/metrics"
 	"github.com/beian/beian/netcontrol"
@@ -166,10 +167,16 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
 	}
 	if r.api {
+		bank, err := faq.Load()
+		if err != nil {
+			return err
+		}
 		srv := api.New(api.Deps{
 			Store: db, Engine: engine, Box: box, Tokens: cfg.Tokens, Logger: logger,
 			HTTP: metrics.NewHTTP(reg), Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 			Config: api.Config{PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20},
+			Rules:  api.StoredRules(db), // embedded defaults unless an admin overrode them
+			FAQ:    bank,
 		})
 		hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -19,6 +19,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/activities"
 	"github.com/beian/beian/api"
+	"github.com/beian/beian/faq"
 	"github.com/beian/beian/internal/testenv"
 	"github.com/beian/beian/mail"
 	"github.com/beian/beian/mail/catcher"
@@ -65,12 +66,41 @@ func DataCentres() []beian.DataCentre {
 	}
 }
 
+// Customers are the test customers (R-ENT-2: product first, filing
+// second): 测试客户 holds an access product, valid until 2099-12-31, on the
+// lower half of each test range (198.51.100.1–127, 203.0.113.1–127,
+// 2001:db8:1::1–7f). The upper halves (198.51.100.128–254 …) have no
+// product, for tests of NO_ACTIVE_PRODUCT.
+func Customers() []beian.Customer {
+	lowerHalf := func(first netip.Addr) []netip.Addr {
+		var out []netip.Addr
+		for a, i := first, 0; i < 127; a, i = a.Next(), i+1 {
+			out = append(out, a)
+		}
+		return out
+	}
+	return []beian.Customer{{
+		ID: TestCustomerID, Name: "测试客户",
+		Contact:         beian.Contact{Name: "张三", Mobile: "13800138000", Email: "zhangsan@example.net"},
+		AccountManager:  beian.Contact{Name: "客户经理", Email: "am@test.local"},
+		ManagerSuperior: beian.Contact{Name: "销售总监", Email: "director@test.local"},
+		Products: []beian.Product{
+			{ID: "P-TEST-JS", ServerIPs: append(lowerHalf(netip.MustParseAddr("198.51.100.1")), lowerHalf(netip.MustParseAddr("2001:db8:1::1"))...), ValidUntil: "2099-12-31"},
+			{ID: "P-TEST-AH", ServerIPs: lowerHalf(netip.MustParseAddr("203.0.113.1")), ValidUntil: "2099-12-31"},
+		},
+	}}
+}
+
+// TestCustomerID is the ID of the customer of Customers.
+const TestCustomerID = "C-TEST"
+
 // Start starts a stack that stops at the end of the test.
 func Start(t testing.TB, o Options) *Stack {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	require.NoError(t, db.ReplaceDataCentres(ctx, DataCentres(), "test"))
+	require.NoError(t, db.PutCustomers(ctx, Customers(), "test"))
 	srv := testenv.Temporal(t)
 	cat, err := catcher.Start("127.0.0.1:0")
 	require.NoError(t, err)
@@ -90,6 +120,8 @@ func Start(t testing.TB, o Options) *Stack {
 	s.StartWorker()
 	box, err := secret.NewBox("e2e test key, long enough to stretch")
 	require.NoError(t, err)
+	bank, err := faq.Load()
+	require.NoError(t, err)
 	a := api.New(api.Deps{
 		Store: db, Engine: &worker.Engine{Client: s.Temporal}, Box: box,
 		Tokens: []api.Token{
@@ -101,6 +133,8 @@ func Start(t testing.TB, o Options) *Stack {
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config: api.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20},
+		Rules:  api.StoredRules(db),
+		FAQ:    bank,
 	})
 	s.API = httptest.NewServer(a)
 	t.Cleanup(s.API.Close)
