@@ -110,6 +110,9 @@ func (db *DB) CreateCase(ctx context.Context, c *beian.Case) error {
 		if err := syncDomains(ctx, tx, id, c.Website.Domains, !c.Status.Terminal()); err != nil {
 			return err
 		}
+		if err := checkSponsorFree(ctx, tx, id, c); err != nil {
+			return err
+		}
 		createdEvent = beian.Event{Seq: createdSeq, At: created, Event: eventCreated, Actor: c.CreatedBy, Detail: c.Type.Title()}
 		return insertEvent(ctx, tx, id, createdEvent)
 	})
@@ -344,4 +347,34 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 		c.UpdatedAt = updated
 	}
 	return applied, nil
+}
+
+// checkSponsorFree refuses a second application in progress of one sponsor
+// (R-IN-5). The advisory lock serialises concurrent creates for the same
+// certificate number, so two requests at once cannot both pass; the API
+// checks first for a friendlier message, this is the guarantee.
+func checkSponsorFree(ctx context.Context, tx pgx.Tx, id string, c *beian.Case) error {
+	cert := strings.ToUpper(strings.TrimSpace(c.Sponsor.CertNumber))
+	if cert == "" || !c.Status.InProgress() {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('beian-sponsor:' || $1))`, cert); err != nil {
+		return fmt.Errorf("lock sponsor: %w", err)
+	}
+	var statuses []string
+	for _, s := range beian.InProgressStatuses() {
+		statuses = append(statuses, string(s))
+	}
+	var caseNo, status string
+	err := tx.QueryRow(ctx, `SELECT case_no, status FROM cases
+		WHERE sponsor_cert_number = $1 AND status = ANY ($2) AND id <> $3
+		ORDER BY created_at, id LIMIT 1`, cert, statuses, id).Scan(&caseNo, &status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check sponsor: %w", err)
+	}
+	return beian.Errorf(beian.CodeSponsorConflict,
+		"主办者 %s 已有在办的备案申请 %s（状态：%s）：同一主办者同时只能有一个在办申请", c.Sponsor.Name, caseNo, beian.Status(status).Title())
 }

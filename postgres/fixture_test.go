@@ -79,7 +79,7 @@ func newCase(domains ...string) *beian.Case {
 			Kind:       beian.SponsorOrganisation,
 			Name:       "苏州某某科技有限公司",
 			CertType:   beian.CertUSCC,
-			CertNumber: "91320594MA1XXXXX0X",
+			CertNumber: fmt.Sprintf("91320594MA%08d", domainCounter.Add(1)), // one sponsor per case: R-IN-5
 			Province:   "广东",
 			City:       "深圳",
 			Address:    "南山区科技园 1 号",

@@ -279,11 +279,14 @@ func TestOpenApplicationOf(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, c)
 
+	const cert = "91320594MA1XXXXX0X"
 	approved := newCase()
 	approved.Status = beian.StatusApproved
+	approved.Sponsor.CertNumber = cert
 	b.createCase(t, approved)
 	withdrawn := newCase()
 	withdrawn.Status = beian.StatusWithdrawn
+	withdrawn.Sponsor.CertNumber = cert
 	b.createCase(t, withdrawn)
 	c, err = b.db.OpenApplicationOf(b.ctx, "91320594MA1XXXXX0X")
 	require.NoError(t, err)
@@ -291,6 +294,7 @@ func TestOpenApplicationOf(t *testing.T) {
 
 	open := newCase()
 	open.Status = beian.StatusBureauReturned
+	open.Sponsor.CertNumber = cert
 	b.createCase(t, open)
 	c, err = b.db.OpenApplicationOf(b.ctx, " 91320594ma1xxxxx0x ")
 	require.NoError(t, err)

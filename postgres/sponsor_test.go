@@ -1,0 +1,56 @@
+package postgres_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/beian/beian"
+)
+
+// TestSponsorOneApplicationAtATime (R-IN-5): of concurrent creates for one
+// sponsor, exactly one succeeds; the others get SPONSOR_CONFLICT naming it.
+// Once that application ends, the sponsor may apply again.
+func TestSponsorOneApplicationAtATime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	cases := make([]*beian.Case, n)
+	for i := 0; i < n; i++ {
+		cases[i] = newCase()
+		cases[i].Sponsor.CertNumber = "91350100M000100Y43"
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = b.db.CreateCase(b.ctx, cases[i])
+		}(i)
+	}
+	wg.Wait()
+	var won *beian.Case
+	for i, err := range errs {
+		if err == nil {
+			require.Nil(t, won, "two applications in progress for one sponsor")
+			won = cases[i]
+			continue
+		}
+		require.Equal(t, beian.CodeSponsorConflict, beian.ErrorCode(err), err.Error())
+	}
+	require.NotNil(t, won)
+	for _, err := range errs {
+		if err != nil {
+			require.Contains(t, err.Error(), won.CaseNo)
+		}
+	}
+
+	// A filing on record (approved) no longer blocks a new application.
+	won.Status = beian.StatusApproved
+	applied, err := b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 1, Case: won, Event: beian.Event{Seq: 1, At: won.CreatedAt, Event: "bureau_approved"}})
+	require.NoError(t, err)
+	require.True(t, applied)
+	again := newCase()
+	again.Sponsor.CertNumber = "91350100M000100Y43"
+	require.NoError(t, b.db.CreateCase(b.ctx, again))
+}
