@@ -144,6 +144,7 @@ type Correction struct {
 	Checklist            []ChecklistItem
 	EmailSubject         string
 	FilingPasswordSealed string
+	CustomerID           string // the holder of the product owning the corrected IPs
 	CreatedBy            string
 	CreatedAt            time.Time
 }

@@ -214,6 +214,9 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		c.Sponsor, c.Principal, c.Website = cor.Sponsor, cor.Principal, cor.Website
 		c.Routing, c.Checklist, c.EmailSubject = cor.Routing, cor.Checklist, cor.EmailSubject
 		c.FilingPasswordSealed = cor.FilingPasswordSealed
+		if cor.CustomerID != "" {
+			c.CustomerID = cor.CustomerID
+		}
 		c.ReviewReasons = nil
 		b.setStatus(beian.StatusUnderReview)
 

@@ -114,6 +114,7 @@ type caseJSON struct {
 	ReturnReason         string              `json:"return_reason,omitempty"`
 	ReviewReasons        []string            `json:"review_reasons,omitempty"`
 	RectifyReason        string              `json:"rectify_reason,omitempty"`
+	CustomerID           string              `json:"customer_id"`
 	FilingNumber         *string             `json:"filing_number"`
 	FilingPassword       *string             `json:"filing_password"`
 	Sponsor              sponsorJSON         `json:"sponsor"`
@@ -274,6 +275,7 @@ func caseToJSON(c *beian.Case, reveal bool, password string) caseJSON {
 		BureauDueProvisional: c.BureauDueProvisional,
 		Overdue:              c.Overdue, BureauReceived: c.BureauReceived, Returned: c.Returned,
 		ReturnReason: c.ReturnReason, ReviewReasons: c.ReviewReasons, RectifyReason: c.RectifyReason,
+		CustomerID: c.CustomerID,
 		Sponsor:    sponsorToJSON(c.Sponsor, mask),
 		Principal:  principalToJSON(c.Principal, mask),
 		Website:    websiteToJSON(c.Website),

@@ -27,6 +27,7 @@ func TestApprovalLifecycle(t *testing.T) {
 	require.Equal(t, "江苏", created.str("routing", "province"), "system province from the server IP (R-ENT-1)")
 	require.Equal(t, "广东", created.str("routing", "bureau_province"), "the sponsor's bureau reviews (R-ENT-3)")
 	require.Equal(t, "JSBA@ChinaNet.CC", created.str("routing", "mailbox"))
+	require.NotEmpty(t, created.str("customer_id"), "the holder of the product owning the IP (R-ENT-2)")
 	require.Equal(t, "张三+zhangsan-notes.cn", created.str("email_subject"), "R-IN-3")
 	require.NotEmpty(t, created.str("deadlines", "purge_at"))
 	require.Equal(t, "1101**********002X", created.str("sponsor", "cert_number"), "ID numbers are masked")

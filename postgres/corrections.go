@@ -24,6 +24,7 @@ type correctionRow struct {
 	Checklist            []checklistItemRow `json:"checklist"`
 	EmailSubject         string             `json:"email_subject"`
 	FilingPasswordSealed string             `json:"filing_password_sealed"`
+	CustomerID           string             `json:"customer_id"`
 }
 
 func correctionToRow(c *beian.Correction) correctionRow {
@@ -36,7 +37,7 @@ func correctionToRow(c *beian.Correction) correctionRow {
 		Province: c.Routing.Province, DataCentre: c.Routing.DataCentre, AccessProvider: c.Routing.AccessProvider,
 		Mailbox: c.Routing.Mailbox, BureauProvince: c.Routing.BureauProvince,
 		Checklist: checklistToRows(c.Checklist), EmailSubject: c.EmailSubject,
-		FilingPasswordSealed: c.FilingPasswordSealed,
+		FilingPasswordSealed: c.FilingPasswordSealed, CustomerID: c.CustomerID,
 	}
 }
 
@@ -50,7 +51,7 @@ func correctionFromRow(r correctionRow) beian.Correction {
 		Routing: beian.Routing{Province: r.Province, DataCentre: r.DataCentre, AccessProvider: r.AccessProvider,
 			Mailbox: r.Mailbox, BureauProvince: r.BureauProvince},
 		Checklist: checklistFromRows(r.Checklist), EmailSubject: r.EmailSubject,
-		FilingPasswordSealed: r.FilingPasswordSealed,
+		FilingPasswordSealed: r.FilingPasswordSealed, CustomerID: r.CustomerID,
 	}
 }
 
