@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/activities"
 	"github.com/beian/beian/intake"
-	"github.com/beian/beian/mail"
+	"github.com/beian/beian/internal/stack"
 	"github.com/beian/beian/mail/catcher"
 	"github.com/beian/beian/postgres"
 	"github.com/beian/beian/postgres/pgtest"
@@ -51,17 +50,8 @@ func newFixture(t *testing.T, start time.Time, cfg activities.Config) *fixture {
 	t.Helper()
 	db := pgtest.New(t)
 	ctx := context.Background()
-	require.NoError(t, db.ReplaceDataCentres(ctx, []beian.DataCentre{{
-		Name: "苏州园区机房", Province: "江苏", AccessProvider: beian.ProviderJiangsu, Mailbox: "JSBA@ChinaNet.CC",
-		CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")},
-	}}, "test"))
-	cat, err := catcher.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = cat.Close() })
-	mcfg, err := mail.ParseURL(cat.URL())
-	require.NoError(t, err)
-	sender, err := mail.NewSender(mcfg, "beian@test.local")
-	require.NoError(t, err)
+	require.NoError(t, db.ReplaceDataCentres(ctx, stack.DataCentres(), "test"))
+	cat, sender := stack.Mailer(t)
 	if cfg.BureauWorkingDays == 0 {
 		cfg.BureauWorkingDays = 20
 	}
@@ -78,10 +68,7 @@ func newFixture(t *testing.T, start time.Time, cfg activities.Config) *fixture {
 		Website:   beian.Website{Name: "张三的笔记", Domains: []string{"zhangsan-wf.cn"}, ServerIPs: []string{"198.51.100.9"}},
 		CreatedBy: "test", CreatedAt: start,
 	}
-	res := intake.Check(c, intake.Input{Rules: intake.DefaultRules(), DataCentres: []beian.DataCentre{{
-		Name: "苏州园区机房", Province: "江苏", AccessProvider: beian.ProviderJiangsu, Mailbox: "JSBA@ChinaNet.CC",
-		CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.0/24")},
-	}}, Now: start})
+	res := intake.Check(c, intake.Input{Rules: intake.DefaultRules(), DataCentres: stack.DataCentres(), Now: start})
 	require.Empty(t, res.Violations)
 	c.Routing, c.Checklist, c.EmailSubject = res.Routing, res.Checklist, res.EmailSubject
 	c.Routing.BureauProvince = "江苏"

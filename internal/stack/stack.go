@@ -102,13 +102,7 @@ func Start(t testing.TB, o Options) *Stack {
 	require.NoError(t, db.ReplaceDataCentres(ctx, DataCentres(), "test"))
 	require.NoError(t, db.PutCustomers(ctx, Customers(), "test"))
 	srv := testenv.Temporal(t)
-	cat, err := catcher.Start("127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = cat.Close() })
-	mcfg, err := mail.ParseURL(cat.URL())
-	require.NoError(t, err)
-	sender, err := mail.NewSender(mcfg, "beian@test.local")
-	require.NoError(t, err)
+	cat, sender := Mailer(t)
 	if o.Rectify == 0 {
 		o.Rectify = 24 * time.Hour
 	}
@@ -139,6 +133,19 @@ func Start(t testing.TB, o Options) *Stack {
 	s.API = httptest.NewServer(a)
 	t.Cleanup(s.API.Close)
 	return s
+}
+
+// Mailer starts an SMTP catcher for the test and a sender that mails to it.
+func Mailer(t testing.TB) (*catcher.Catcher, *mail.Sender) {
+	t.Helper()
+	cat, err := catcher.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cat.Close() })
+	mcfg, err := mail.ParseURL(cat.URL())
+	require.NoError(t, err)
+	sender, err := mail.NewSender(mcfg, "beian@test.local")
+	require.NoError(t, err)
+	return cat, sender
 }
 
 // StartWorker starts a worker (again, after StopWorker).
