@@ -98,6 +98,12 @@ func (b *bundle) do(method, path, token string, body any, headers ...string) res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return b.send(req)
+}
+
+// send sends req and decodes the answer.
+func (b *bundle) send(req *http.Request) response {
+	b.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(b.t, err)
 	defer resp.Body.Close()

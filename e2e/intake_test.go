@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/netip"
@@ -83,17 +82,7 @@ func (b *bundle) upload(path, token, filename string, content []byte) response {
 	require.NoError(b.t, err)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(b.t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(b.t, err)
-	out := response{Status: resp.StatusCode, Raw: raw, Header: resp.Header}
-	if len(raw) > 0 && raw[0] == '{' {
-		out.Body = map[string]any{}
-		require.NoError(b.t, json.Unmarshal(raw, &out.Body), string(raw))
-	}
-	return out
+	return b.send(req)
 }
 
 // jsonRoundTrip is v as it reads back from JSON.
