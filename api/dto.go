@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/net/idna"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/secret"
@@ -49,12 +50,14 @@ type preApprovalJSON struct {
 }
 
 type websiteJSON struct {
-	Name         string            `json:"name"`
-	Domains      []string          `json:"domains"`
-	ServerIPs    []string          `json:"server_ips"`
-	Categories   []string          `json:"categories"`
-	PreApprovals []preApprovalJSON `json:"pre_approvals"`
-	Interactive  bool              `json:"interactive"`
+	Name    string   `json:"name"`
+	Domains []string `json:"domains"`
+	// DomainsUnicode shows IDN domains as people read them (例子.中国); only in answers.
+	DomainsUnicode []string          `json:"domains_unicode,omitempty"`
+	ServerIPs      []string          `json:"server_ips"`
+	Categories     []string          `json:"categories"`
+	PreApprovals   []preApprovalJSON `json:"pre_approvals"`
+	Interactive    bool              `json:"interactive"`
 }
 
 // filingBody is the body of POST /filings, /filings/check and (partial) /corrections.
@@ -233,7 +236,7 @@ func principalToJSON(p beian.Principal, mask bool) principalJSON {
 func websiteToJSON(w beian.Website) websiteJSON {
 	out := websiteJSON{
 		Name: w.Name, Domains: nonNil(w.Domains), ServerIPs: nonNil(w.ServerIPs), Categories: nonNil(w.Categories),
-		PreApprovals: []preApprovalJSON{}, Interactive: w.Interactive,
+		PreApprovals: []preApprovalJSON{}, Interactive: w.Interactive, DomainsUnicode: unicodeDomains(w.Domains),
 	}
 	for _, p := range w.PreApprovals {
 		out.PreApprovals = append(out.PreApprovals, preApprovalJSON{Category: p.Category, DocumentNo: p.DocumentNo})
@@ -329,3 +332,17 @@ func parseDate(s, field string) (time.Time, error) {
 }
 
 var _ = fmt.Sprintf
+
+// unicodeDomains is domains in Unicode (R-IN-4: stored in punycode, shown to
+// people as written).
+func unicodeDomains(domains []string) []string {
+	out := make([]string, 0, len(domains))
+	for _, d := range domains {
+		u, err := idna.Lookup.ToUnicode(d)
+		if err != nil {
+			u = d
+		}
+		out = append(out, u)
+	}
+	return out
+}

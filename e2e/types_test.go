@@ -69,3 +69,18 @@ func TestFilingTypes(t *testing.T) {
 	require.Nil(t, r.get("deadlines", "bureau_due_at"))
 	require.Equal(t, map[string]int{"cancel": 1}, b.pendingAccess(id))
 }
+
+// TestIDNDomain (R-IN-4): an IDN domain is stored in punycode, conflicts in
+// either spelling, and is shown back in Unicode.
+func TestIDNDomain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	r := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("WWW.张三笔记.中国")))
+	require.Equal(t, "xn--ehq892bo7u7fp.xn--fiqs8s", r.get("website", "domains").([]any)[0])
+	require.Equal(t, "张三笔记.中国", r.get("website", "domains_unicode").([]any)[0])
+	require.Equal(t, "张三+张三笔记.中国", r.str("email_subject"))
+	dup := b.must(409, b.do("POST", "/api/v1/filings", tokSupervisor, personFiling("xn--ehq892bo7u7fp.xn--fiqs8s")))
+	require.Equal(t, "DOMAIN_CONFLICT", dup.str("error", "code"))
+	list := b.must(200, b.do("GET", "/api/v1/filings?domain=xn--ehq892bo7u7fp.xn--fiqs8s", tokSpecialist, nil))
+	require.Len(t, list.get("items"), 1)
+}
