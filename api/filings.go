@@ -22,6 +22,9 @@ type checkResultJSON struct {
 	Checklist    []checklistItemJSON `json:"checklist"`
 	Routing      routingJSON         `json:"routing"`
 	EmailSubject string              `json:"email_subject"`
+	// Notes are what staff must tell the filer besides the violations
+	// (e.g. the 电子公告 special filing for interactive sites).
+	Notes []string `json:"notes"`
 }
 
 // prepare runs every intake rule on a case built from a body: routing by
@@ -77,6 +80,7 @@ func (s *Server) checkFiling(c echo.Context) error {
 	}
 	out := checkResultJSON{
 		OK: len(res.Violations) == 0, Violations: violationsJSON(res.Violations), Checklist: []checklistItemJSON{},
+		Notes: append([]string{}, res.Notes...),
 		Routing: routingJSON{
 			Province: res.Routing.Province, DataCentre: res.Routing.DataCentre, AccessProvider: res.Routing.AccessProvider,
 			Mailbox: res.Routing.Mailbox, BureauProvince: res.Routing.BureauProvince,

@@ -162,6 +162,14 @@ func TestIntakeViolationsAndConflicts(t *testing.T) {
 	require.Len(t, violations(t, r, "violations"), 5)
 	require.Equal(t, 0, b.caseCount(), "a refused filing leaves nothing behind")
 
+	// An interactive site is told about the 电子公告 special filing (R-IN-4).
+	inter := personFiling("bbs-site.cn")
+	inter["website"].(map[string]any)["interactive"] = true
+	r = b.must(200, b.do("POST", "/api/v1/filings/check", tokSpecialist, inter))
+	require.Equal(t, true, r.get("ok"))
+	require.Contains(t, r.str("notes"), "电子公告")
+	require.Contains(t, r.str("checklist"), "interactive_special_filing")
+
 	// R-IN-5: the same site again is DOMAIN_CONFLICT; the same sponsor with
 	// another site while the first application is in progress is SPONSOR_CONFLICT.
 	first := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("first-site.cn")))
