@@ -187,13 +187,38 @@ func lifecycle(t *testing.T, a *apiClient, i int, tag int64) string {
 	return id
 }
 
+// runLifecycles drives n lifecycles with conc clients and returns history
+// events per second and the number of events per lifecycle.
+func runLifecycles(t *testing.T, s *stack.Stack, a *apiClient, n, conc int) (rate, perLifecycle float64, elapsed time.Duration) {
+	s.Mail.Reset()
+	tag := time.Now().UnixNano()
+	ids := make([]string, n)
+	start := time.Now()
+	parallel(n, conc, func(i int) { ids[i] = lifecycle(t, a, i, tag) })
+	// Mail goes out in the background after each answer (receipt, submitted,
+	// approved); wait for it so its events count and the rate is not flattered.
+	deadline := time.Now().Add(time.Minute)
+	for len(s.Mail.Messages()) < 3*n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed = time.Since(start)
+	events := 0
+	for _, id := range ids {
+		events += historyEvents(t, s.Temporal, workflows.WorkflowID(id))
+	}
+	return float64(events) / elapsed.Seconds(), float64(events) / float64(n), elapsed
+}
+
 // TestBenchLifecycle: filings driven through the whole lifecycle over HTTP,
 // compared by the rate of Temporal history events per second with the
 // minimal start-activity-signal workflow on the same dev server (goal ≥ 0.7×).
+// Baseline and lifecycles alternate for BEIAN_BENCH_ROUNDS rounds and the
+// median ratio counts, so a burst of load on the machine skews one round only.
 func TestBenchLifecycle(t *testing.T) {
 	requireBench(t)
 	n := benchEnv("BEIAN_BENCH_N", 60)
 	conc := benchEnv("BEIAN_BENCH_CONCURRENCY", 8)
+	rounds := benchEnv("BEIAN_BENCH_ROUNDS", 3)
 	s := stack.Start(t, stack.Options{})
 
 	// Warm both paths once so neither pays for first-use costs.
@@ -202,33 +227,24 @@ func TestBenchLifecycle(t *testing.T) {
 	runBaseline(t, s.Temporal, conc, conc)
 	a.lat = nil
 
-	base := runBaseline(t, s.Temporal, n, conc)
-
-	tag := time.Now().UnixNano()
-	ids := make([]string, n)
-	start := time.Now()
-	parallel(n, conc, func(i int) { ids[i] = lifecycle(t, a, i, tag) })
-	elapsed := time.Since(start)
-	// Mail goes out in the background after each answer; wait for it so its
-	// events count and the rate is not flattered.
-	deadline := time.Now().Add(time.Minute)
-	for len(s.Mail.Messages()) < 3*n+3 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	var ratios []float64
+	var totalLifecycles, totalSeconds float64
+	for r := 1; r <= rounds; r++ {
+		base := runBaseline(t, s.Temporal, n, conc)
+		ours, per, elapsed := runLifecycles(t, s, a, n, conc)
+		ratios = append(ratios, ours/base)
+		totalLifecycles += float64(n)
+		totalSeconds += elapsed.Seconds()
+		fmt.Printf("round %d: baseline %.0f events/s, ours %.0f events/s (%.0f events per lifecycle, %.1f lifecycles/s): %.2fx\n",
+			r, base, ours, per, float64(n)/elapsed.Seconds(), ours/base)
 	}
-	elapsed = time.Since(start)
-	events := 0
-	for _, id := range ids {
-		events += historyEvents(t, s.Temporal, workflows.WorkflowID(id))
-	}
-	ours := float64(events) / elapsed.Seconds()
-	ratio := ours / base
+	sort.Float64s(ratios)
+	ratio := ratios[len(ratios)/2]
 	verdict := "ok"
 	if ratio < 0.7 {
 		verdict = "short"
 	}
-	fmt.Printf("lifecycles: %d with %d concurrent clients in %.2fs = %.1f lifecycles/s; %d history events (%.0f per lifecycle)\n",
-		n, conc, elapsed.Seconds(), float64(n)/elapsed.Seconds(), events, float64(events)/float64(n))
-	fmt.Printf("baseline: %.0f history events/s; ours: %.0f history events/s; API p95 latency %s over %d calls\n",
-		base, ours, a.p95().Round(time.Millisecond), len(a.lat))
-	fmt.Printf("bench lifecycle_history_event_rate: %.2fx baseline (goal >= 0.70x) %s\n", ratio, verdict)
+	fmt.Printf("lifecycles: %d rounds of %d with %d concurrent clients: %.1f lifecycles/s; API p95 latency %s over %d calls\n",
+		rounds, n, conc, totalLifecycles/totalSeconds, a.p95().Round(time.Millisecond), len(a.lat))
+	fmt.Printf("bench lifecycle_history_event_rate: %.2fx baseline, median of %d rounds (goal >= 0.70x) %s\n", ratio, rounds, verdict)
 }
