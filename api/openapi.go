@@ -1,11 +1,15 @@
 package api
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/beian/beian/intake"
 )
 
 // op describes one operation for the OpenAPI document.
@@ -90,6 +94,22 @@ var schemas = map[string]any{
 		"pre_approval_categories": map[string]any{"type": "object", "additionalProperties": str()},
 		"fileable_suffixes":       arr(str()),
 		"legacy_credit_codes":     arr(str()),
+		// R-IN-2: the materials checklist as data.
+		"checklist": arr(obj(map[string]any{
+			"code": str(), "title": str(), "note": str(),
+			"required":                  map[string]any{"type": "boolean", "default": true},
+			"filing_types":              arr(enum("new", "change", "cancel", "transfer_in", "cancel_access")),
+			"sponsor_kinds":             arr(enum("person", "organisation")),
+			"provinces":                 arr(str()),
+			"except_provinces":          arr(str()),
+			"conditions":                arr(enum(slices.Sorted(maps.Keys(intake.ChecklistConditions))...)),
+			"per_pre_approval_category": map[string]any{"type": "boolean"},
+			"conditional_notes": arr(obj(map[string]any{
+				"condition": enum(slices.Sorted(maps.Keys(intake.ChecklistConditions))...), "note": str(), "before": map[string]any{"type": "boolean"},
+			})),
+		})),
+		"form_variants":  arr(obj(map[string]any{"province": str(), "item": str(), "code": str(), "title": str()})),
+		"province_notes": arr(obj(map[string]any{"province": str(), "item": str(), "sponsor_kind": enum("", "person", "organisation"), "note": str()})),
 	}),
 	"BlacklistEntry": obj(map[string]any{"kind": enum("cert_number", "name", "domain", "phone"), "value": str(), "reason": str()}),
 	"Customer": obj(map[string]any{

@@ -17,8 +17,10 @@ import (
 // of the intake rules is stored (R-IN-1, R-IN-2, R-IN-4: rules as data).
 const SettingIntakeRules = "intake_rules"
 
-// storedRulesVersion is the version of the stored rules document.
-const storedRulesVersion = 1
+// storedRulesVersion is the version of the stored rules document. Version 1
+// had no checklist, form variants or province notes (R-IN-2); a version-1
+// document is read with those of intake.DefaultRules().
+const storedRulesVersion = 2
 
 // storedRules is the JSON document kept under SettingIntakeRules. It has
 // its own shape, apart from the API's: renaming a field here changes stored
@@ -32,22 +34,133 @@ type storedRules struct {
 	PreApprovalCategories map[string]string   `json:"pre_approval_categories"`
 	FileableSuffixes      []string            `json:"fileable_suffixes"`
 	LegacyCreditCodes     []string            `json:"legacy_credit_codes"`
+	// Since version 2 (R-IN-2).
+	Checklist     []storedChecklistRule `json:"checklist"`
+	FormVariants  []storedFormVariant   `json:"form_variants"`
+	ProvinceNotes []storedProvinceNote  `json:"province_notes"`
+}
+
+// storedChecklistRule is an intake.ChecklistRule in the stored document.
+type storedChecklistRule struct {
+	Code                   string                  `json:"code"`
+	Title                  string                  `json:"title"`
+	Note                   string                  `json:"note"`
+	Required               bool                    `json:"required"`
+	FilingTypes            []string                `json:"filing_types"`
+	SponsorKinds           []string                `json:"sponsor_kinds"`
+	Provinces              []string                `json:"provinces"`
+	ExceptProvinces        []string                `json:"except_provinces"`
+	Conditions             []string                `json:"conditions"`
+	PerPreApprovalCategory bool                    `json:"per_pre_approval_category"`
+	ConditionalNotes       []storedConditionalNote `json:"conditional_notes"`
+}
+
+// storedConditionalNote is an intake.ConditionalNote in the stored document.
+type storedConditionalNote struct {
+	Condition string `json:"condition"`
+	Note      string `json:"note"`
+	Before    bool   `json:"before"`
+}
+
+// storedFormVariant is an intake.FormVariant in the stored document.
+type storedFormVariant struct {
+	Province string `json:"province"`
+	Item     string `json:"item"`
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+}
+
+// storedProvinceNote is an intake.ProvinceNote in the stored document.
+type storedProvinceNote struct {
+	Province    string `json:"province"`
+	Item        string `json:"item"`
+	SponsorKind string `json:"sponsor_kind"`
+	Note        string `json:"note"`
 }
 
 func rulesToStored(r intake.Rules) storedRules {
-	return storedRules{
+	s := storedRules{
 		Version: storedRulesVersion, SuspendedResidences: r.SuspendedResidences, LandlineProvinces: r.LandlineProvinces,
 		NationalWords: r.NationalWords, RegionNames: r.RegionNames, PreApprovalCategories: r.PreApprovalCategories,
 		FileableSuffixes: r.FileableSuffixes, LegacyCreditCodes: r.LegacyCreditCodes,
+		Checklist: []storedChecklistRule{}, FormVariants: []storedFormVariant{}, ProvinceNotes: []storedProvinceNote{},
 	}
+	for _, c := range r.Checklist {
+		sc := storedChecklistRule{
+			Code: c.Code, Title: c.Title, Note: c.Note, Required: c.Required,
+			FilingTypes: stringsOf(c.FilingTypes), SponsorKinds: stringsOf(c.SponsorKinds),
+			Provinces: c.Provinces, ExceptProvinces: c.ExceptProvinces, Conditions: c.Conditions,
+			PerPreApprovalCategory: c.PerPreApprovalCategory,
+		}
+		for _, n := range c.ConditionalNotes {
+			sc.ConditionalNotes = append(sc.ConditionalNotes, storedConditionalNote{Condition: n.Condition, Note: n.Note, Before: n.Before})
+		}
+		s.Checklist = append(s.Checklist, sc)
+	}
+	for _, v := range r.FormVariants {
+		s.FormVariants = append(s.FormVariants, storedFormVariant{Province: v.Province, Item: v.Item, Code: v.Code, Title: v.Title})
+	}
+	for _, n := range r.ProvinceNotes {
+		s.ProvinceNotes = append(s.ProvinceNotes, storedProvinceNote{Province: n.Province, Item: n.Item, SponsorKind: string(n.SponsorKind), Note: n.Note})
+	}
+	return s
 }
 
+// rulesFromStored reads a stored document of any known version: a version-1
+// document takes the checklist, form variants and province notes of
+// intake.DefaultRules() (R-IN-2), which it predates.
 func rulesFromStored(s storedRules) intake.Rules {
-	return intake.Rules{
+	r := intake.Rules{
 		SuspendedResidences: s.SuspendedResidences, LandlineProvinces: s.LandlineProvinces, NationalWords: s.NationalWords,
 		RegionNames: s.RegionNames, PreApprovalCategories: s.PreApprovalCategories, FileableSuffixes: s.FileableSuffixes,
 		LegacyCreditCodes: s.LegacyCreditCodes,
 	}
+	if s.Version < 2 {
+		d := intake.DefaultRules()
+		r.Checklist, r.FormVariants, r.ProvinceNotes = d.Checklist, d.FormVariants, d.ProvinceNotes
+		return r
+	}
+	for _, sc := range s.Checklist {
+		c := intake.ChecklistRule{
+			Code: sc.Code, Title: sc.Title, Note: sc.Note, Required: sc.Required,
+			FilingTypes: typesOf[beian.CaseType](sc.FilingTypes), SponsorKinds: typesOf[beian.SponsorKind](sc.SponsorKinds),
+			Provinces: sc.Provinces, ExceptProvinces: sc.ExceptProvinces, Conditions: sc.Conditions,
+			PerPreApprovalCategory: sc.PerPreApprovalCategory,
+		}
+		for _, n := range sc.ConditionalNotes {
+			c.ConditionalNotes = append(c.ConditionalNotes, intake.ConditionalNote{Condition: n.Condition, Note: n.Note, Before: n.Before})
+		}
+		r.Checklist = append(r.Checklist, c)
+	}
+	for _, v := range s.FormVariants {
+		r.FormVariants = append(r.FormVariants, intake.FormVariant{Province: v.Province, Item: v.Item, Code: v.Code, Title: v.Title})
+	}
+	for _, n := range s.ProvinceNotes {
+		r.ProvinceNotes = append(r.ProvinceNotes, intake.ProvinceNote{Province: n.Province, Item: n.Item, SponsorKind: beian.SponsorKind(n.SponsorKind), Note: n.Note})
+	}
+	return r
+}
+
+// stringsOf converts a list of string-typed values (filing types, sponsor
+// kinds) to plain strings, never nil.
+func stringsOf[T ~string](in []T) []string {
+	out := make([]string, 0, len(in))
+	for _, v := range in {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+// typesOf converts plain strings to a string type; nil stays nil.
+func typesOf[T ~string](in []string) []T {
+	if in == nil {
+		return nil
+	}
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		out = append(out, T(v))
+	}
+	return out
 }
 
 // loadRules returns the rules in force: the admins' override when one is
@@ -64,8 +177,8 @@ func loadRules(ctx context.Context, store beian.Store) (r intake.Rules, overridd
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return intake.Rules{}, false, fmt.Errorf("stored intake rules: %w", err)
 	}
-	if doc.Version != storedRulesVersion {
-		return intake.Rules{}, false, fmt.Errorf("stored intake rules: version %d, want %d", doc.Version, storedRulesVersion)
+	if doc.Version < 1 || doc.Version > storedRulesVersion {
+		return intake.Rules{}, false, fmt.Errorf("stored intake rules: version %d, want 1 to %d", doc.Version, storedRulesVersion)
 	}
 	return rulesFromStored(doc), true, nil
 }
@@ -90,6 +203,103 @@ type rulesJSON struct {
 	PreApprovalCategories map[string]string   `json:"pre_approval_categories"`
 	FileableSuffixes      []string            `json:"fileable_suffixes"`
 	LegacyCreditCodes     []string            `json:"legacy_credit_codes"`
+	Checklist             []checklistRuleJSON `json:"checklist"`      // R-IN-2
+	FormVariants          []formVariantJSON   `json:"form_variants"`  // R-IN-2
+	ProvinceNotes         []provinceNoteJSON  `json:"province_notes"` // R-IN-2
+}
+
+// checklistRuleJSON is the API's shape of an intake.ChecklistRule (R-IN-2).
+// In a PUT every field but code and title may be left out; a missing
+// required means true.
+type checklistRuleJSON struct {
+	Code                   string                `json:"code"`
+	Title                  string                `json:"title"`
+	Note                   string                `json:"note"`
+	Required               *bool                 `json:"required"`
+	FilingTypes            []string              `json:"filing_types"`
+	SponsorKinds           []string              `json:"sponsor_kinds"`
+	Provinces              []string              `json:"provinces"`
+	ExceptProvinces        []string              `json:"except_provinces"`
+	Conditions             []string              `json:"conditions"`
+	PerPreApprovalCategory bool                  `json:"per_pre_approval_category"`
+	ConditionalNotes       []conditionalNoteJSON `json:"conditional_notes"`
+}
+
+// conditionalNoteJSON is the API's shape of an intake.ConditionalNote.
+type conditionalNoteJSON struct {
+	Condition string `json:"condition"`
+	Note      string `json:"note"`
+	Before    bool   `json:"before"`
+}
+
+// formVariantJSON is the API's shape of an intake.FormVariant.
+type formVariantJSON struct {
+	Province string `json:"province"`
+	Item     string `json:"item"`
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+}
+
+// provinceNoteJSON is the API's shape of an intake.ProvinceNote; an empty
+// sponsor_kind means both kinds.
+type provinceNoteJSON struct {
+	Province    string `json:"province"`
+	Item        string `json:"item"`
+	SponsorKind string `json:"sponsor_kind"`
+	Note        string `json:"note"`
+}
+
+func checklistToJSON(r intake.Rules) ([]checklistRuleJSON, []formVariantJSON, []provinceNoteJSON) {
+	rules := make([]checklistRuleJSON, 0, len(r.Checklist))
+	for _, c := range r.Checklist {
+		required := c.Required
+		j := checklistRuleJSON{
+			Code: c.Code, Title: c.Title, Note: c.Note, Required: &required,
+			FilingTypes: stringsOf(c.FilingTypes), SponsorKinds: stringsOf(c.SponsorKinds),
+			Provinces: nonNil(c.Provinces), ExceptProvinces: nonNil(c.ExceptProvinces), Conditions: nonNil(c.Conditions),
+			PerPreApprovalCategory: c.PerPreApprovalCategory, ConditionalNotes: []conditionalNoteJSON{},
+		}
+		for _, n := range c.ConditionalNotes {
+			j.ConditionalNotes = append(j.ConditionalNotes, conditionalNoteJSON{Condition: n.Condition, Note: n.Note, Before: n.Before})
+		}
+		rules = append(rules, j)
+	}
+	variants := make([]formVariantJSON, 0, len(r.FormVariants))
+	for _, v := range r.FormVariants {
+		variants = append(variants, formVariantJSON{Province: v.Province, Item: v.Item, Code: v.Code, Title: v.Title})
+	}
+	notes := make([]provinceNoteJSON, 0, len(r.ProvinceNotes))
+	for _, n := range r.ProvinceNotes {
+		notes = append(notes, provinceNoteJSON{Province: n.Province, Item: n.Item, SponsorKind: string(n.SponsorKind), Note: n.Note})
+	}
+	return rules, variants, notes
+}
+
+func checklistFromJSON(rules []checklistRuleJSON, variants []formVariantJSON, notes []provinceNoteJSON) ([]intake.ChecklistRule, []intake.FormVariant, []intake.ProvinceNote) {
+	var (
+		rs []intake.ChecklistRule
+		vs []intake.FormVariant
+		ns []intake.ProvinceNote
+	)
+	for _, j := range rules {
+		c := intake.ChecklistRule{
+			Code: j.Code, Title: j.Title, Note: j.Note, Required: j.Required == nil || *j.Required,
+			FilingTypes: typesOf[beian.CaseType](j.FilingTypes), SponsorKinds: typesOf[beian.SponsorKind](j.SponsorKinds),
+			Provinces: j.Provinces, ExceptProvinces: j.ExceptProvinces, Conditions: j.Conditions,
+			PerPreApprovalCategory: j.PerPreApprovalCategory,
+		}
+		for _, n := range j.ConditionalNotes {
+			c.ConditionalNotes = append(c.ConditionalNotes, intake.ConditionalNote{Condition: n.Condition, Note: n.Note, Before: n.Before})
+		}
+		rs = append(rs, c)
+	}
+	for _, v := range variants {
+		vs = append(vs, intake.FormVariant{Province: v.Province, Item: v.Item, Code: v.Code, Title: v.Title})
+	}
+	for _, n := range notes {
+		ns = append(ns, intake.ProvinceNote{Province: n.Province, Item: n.Item, SponsorKind: beian.SponsorKind(n.SponsorKind), Note: n.Note})
+	}
+	return rs, vs, ns
 }
 
 func rulesToJSON(r intake.Rules, overridden bool) rulesJSON {
@@ -103,6 +313,7 @@ func rulesToJSON(r intake.Rules, overridden bool) rulesJSON {
 		PreApprovalCategories: r.PreApprovalCategories, FileableSuffixes: nonNil(r.FileableSuffixes),
 		LegacyCreditCodes: nonNil(r.LegacyCreditCodes),
 	}
+	out.Checklist, out.FormVariants, out.ProvinceNotes = checklistToJSON(r)
 	if out.SuspendedResidences == nil {
 		out.SuspendedResidences = map[string][]string{}
 	}
@@ -113,8 +324,10 @@ func rulesToJSON(r intake.Rules, overridden bool) rulesJSON {
 }
 
 // rulesBody is the body of PUT /api/v1/rules: the whole rules object, every
-// field present (an empty list is given as []). source, as GET answers it,
-// is accepted and ignored, so an answer can be edited and sent back.
+// field present (an empty list is given as []), the checklist, form variants
+// and province notes too (R-IN-2; within a checklist item only code and title
+// are needed). source, as GET answers it, is accepted and ignored, so an
+// answer can be edited and sent back.
 type rulesBody struct {
 	Source                *string              `json:"source"`
 	SuspendedResidences   *map[string][]string `json:"suspended_residences"`
@@ -124,6 +337,9 @@ type rulesBody struct {
 	PreApprovalCategories *map[string]string   `json:"pre_approval_categories"`
 	FileableSuffixes      *[]string            `json:"fileable_suffixes"`
 	LegacyCreditCodes     *[]string            `json:"legacy_credit_codes"`
+	Checklist             *[]checklistRuleJSON `json:"checklist"`
+	FormVariants          *[]formVariantJSON   `json:"form_variants"`
+	ProvinceNotes         *[]provinceNoteJSON  `json:"province_notes"`
 }
 
 // rulesFromBody converts the body; a field left out is a violation, so a
@@ -159,6 +375,27 @@ func rulesFromBody(b rulesBody) (intake.Rules, []beian.Violation) {
 	}
 	r.FileableSuffixes = list("R-IN-4", "fileable_suffixes", b.FileableSuffixes)
 	r.LegacyCreditCodes = list("R-IN-4", "legacy_credit_codes", b.LegacyCreditCodes)
+	var (
+		rules    []checklistRuleJSON
+		variants []formVariantJSON
+		notes    []provinceNoteJSON
+	)
+	if b.Checklist == nil {
+		missing("R-IN-2", "checklist")
+	} else {
+		rules = *b.Checklist
+	}
+	if b.FormVariants == nil {
+		missing("R-IN-2", "form_variants")
+	} else {
+		variants = *b.FormVariants
+	}
+	if b.ProvinceNotes == nil {
+		missing("R-IN-2", "province_notes")
+	} else {
+		notes = *b.ProvinceNotes
+	}
+	r.Checklist, r.FormVariants, r.ProvinceNotes = checklistFromJSON(rules, variants, notes)
 	if r.SuspendedResidences == nil {
 		r.SuspendedResidences = map[string][]string{}
 	}

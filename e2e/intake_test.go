@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/api"
 	"github.com/beian/beian/internal/stack"
 	"github.com/beian/beian/xlsx"
 )
@@ -287,15 +288,102 @@ func TestRulesAsData(t *testing.T) {
 	require.Equal(t, "default", r.str("source"))
 	require.Equal(t, true, b.must(200, b.do("POST", "/api/v1/filings/check", tokSpecialist, filing)).get("ok"))
 
+	// R-IN-2: the materials checklist is data too. The admin adds an item for
+	// 浙江 sponsors and drops 山西's note; the next check lists them so.
+	checkItems := func(province string) map[string]map[string]any {
+		t.Helper()
+		f := personFiling("checklist-site.cn")
+		f["sponsor"].(map[string]any)["province"] = province
+		r := b.must(200, b.do("POST", "/api/v1/filings/check", tokSpecialist, f))
+		require.Equal(t, true, r.get("ok"), "%s", r.Raw)
+		items := map[string]map[string]any{}
+		for _, it := range r.get("checklist").([]any) {
+			items[it.(map[string]any)["code"].(string)] = it.(map[string]any)
+		}
+		return items
+	}
+	require.NotContains(t, checkItems("浙江"), "zhejiang_commitment")
+	require.Contains(t, checkItems("山西")["verification_sheet"]["note"], "机打")
+	r = b.must(200, b.do("GET", "/api/v1/rules", tokAdmin, nil))
+	checklist := r.get("checklist").([]any)
+	require.Len(t, checklist, 16, "R-IN-2 as shipped")
+	require.Len(t, r.get("form_variants"), 4)
+	rules = r.Body
+	rules["checklist"] = append(checklist, map[string]any{
+		"code": "zhejiang_commitment", "title": "《浙江省网站备案承诺书》", "note": "须{sponsor_name}本人签名后扫描。",
+		"provinces": []string{"浙江省"}, "filing_types": []string{"new", "change", "transfer_in"},
+	})
+	var notes []any
+	for _, n := range r.get("province_notes").([]any) {
+		if n.(map[string]any)["province"] != "山西" {
+			notes = append(notes, n)
+		}
+	}
+	rules["province_notes"] = notes
+	r = b.must(200, b.do("PUT", "/api/v1/rules", tokAdmin, rules))
+	require.Len(t, r.get("checklist"), 17)
+	require.Len(t, r.get("province_notes"), 3)
+
+	zj := checkItems("浙江")["zhejiang_commitment"]
+	require.NotNil(t, zj, "the new item applies at once")
+	require.Equal(t, "《浙江省网站备案承诺书》", zj["title"])
+	require.Equal(t, "须张三本人签名后扫描。", zj["note"])
+	require.Equal(t, true, zj["required"], "required unless said otherwise")
+	require.NotContains(t, checkItems("江苏"), "zhejiang_commitment", "another province does not get it")
+	require.NotContains(t, checkItems("山西")["verification_sheet"]["note"], "机打")
+
+	// A checklist that does not hold together is refused, every problem at once.
+	bad := r.Body
+	bad["checklist"] = append(r.get("checklist").([]any), map[string]any{"code": "zhejiang_commitment", "title": "重复", "conditions": []string{"has_website"}})
+	bad["form_variants"] = append(r.get("form_variants").([]any), map[string]any{"province": "浙江", "item": "no_such_item", "title": "《某表-浙江》"})
+	r = b.must(422, b.do("PUT", "/api/v1/rules", tokAdmin, bad))
+	vs = violations(t, r, "error", "violations")
+	requireViolation(t, vs, "checklist[17].code", "R-IN-2", "INVALID")
+	requireViolation(t, vs, "checklist[17].conditions[0]", "R-IN-2", "INVALID")
+	requireViolation(t, vs, "form_variants[4].item", "R-IN-2", "INVALID")
+	delete(bad, "checklist")
+	requireViolation(t, violations(t, b.must(422, b.do("PUT", "/api/v1/rules", tokAdmin, bad)), "error", "violations"), "checklist", "R-IN-2", "REQUIRED")
+	require.Contains(t, checkItems("浙江"), "zhejiang_commitment", "a refused PUT changes nothing")
+
+	// DELETE restores the manual's checklist.
+	r = b.must(200, b.do("DELETE", "/api/v1/rules", tokAdmin, nil))
+	require.Len(t, r.get("checklist"), 16)
+	require.NotContains(t, checkItems("浙江"), "zhejiang_commitment")
+	require.Contains(t, checkItems("山西")["verification_sheet"]["note"], "机打")
+
 	// Each change is audited with who, and the old and new value.
 	rows, err := b.db.Pool().Query(context.Background(),
 		`SELECT action || ' by ' || actor || ': ' || detail FROM audit_log WHERE target = 'setting/intake_rules' ORDER BY id`)
 	require.NoError(t, err)
 	audit, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
-	require.Len(t, audit, 2, "%v", audit)
+	require.Len(t, audit, 4, "%v", audit)
 	require.True(t, strings.HasPrefix(audit[0], "setting.put by admin: 旧值：（无"), audit[0])
-	require.True(t, strings.HasPrefix(audit[1], "setting.delete by admin: 旧值：fileable_suffixes"), audit[1])
+	require.True(t, strings.HasPrefix(audit[1], "setting.delete by admin: 旧值：checklist 16 项，fileable_suffixes"), audit[1])
+	require.True(t, strings.HasPrefix(audit[2], "setting.put by admin: 旧值：（无"), audit[2])
+	require.Contains(t, audit[2], "新值：checklist 17 项")
+	require.True(t, strings.HasPrefix(audit[3], "setting.delete by admin: 旧值：checklist 17 项"), audit[3])
+
+	// An override stored before the checklist was data (version 1) still
+	// reads: its own lists, the shipped checklist.
+	v1 := map[string]any{"version": 1}
+	for _, k := range []string{"suspended_residences", "landline_provinces", "national_words", "region_names", "pre_approval_categories", "fileable_suffixes", "legacy_credit_codes"} {
+		v1[k] = r.Body[k]
+	}
+	v1["landline_provinces"] = []string{"浙江"}
+	doc, err := json.Marshal(v1)
+	require.NoError(t, err)
+	require.NoError(t, b.db.PutSetting(context.Background(), api.SettingIntakeRules, doc, "migration-test"))
+	r = b.must(200, b.do("GET", "/api/v1/rules", tokAdmin, nil))
+	require.Equal(t, "override", r.str("source"))
+	require.Equal(t, []any{"浙江"}, r.get("landline_provinces"))
+	require.Len(t, r.get("checklist"), 16)
+	f := personFiling("checklist-site.cn")
+	f["sponsor"].(map[string]any)["province"] = "浙江"
+	r = b.must(200, b.do("POST", "/api/v1/filings/check", tokSpecialist, f))
+	requireViolation(t, violations(t, r, "violations"), "principal.landline", "R-IN-2", "LANDLINE_REQUIRED")
+	require.Contains(t, r.str("checklist"), "浙江的个人主办者也须填写固定电话", "the landline note follows landline_provinces")
+	b.must(200, b.do("DELETE", "/api/v1/rules", tokAdmin, nil))
 
 	// R-FAQ-1: the answer bank, for every role.
 	r = b.must(200, b.do("GET", "/api/v1/faq?q="+url.QueryEscape("密码忘了"), tokSpecialist, nil))

@@ -105,7 +105,7 @@ func Check(c *beian.Case, in Input) Result {
 
 	res := Result{
 		Routing:    routing,
-		Checklist:  checklist(c, r),
+		Checklist:  ChecklistWith(c, r),
 		Violations: k.vs,
 	}
 	if name, first := c.Sponsor.Name, c.PrimaryName(); name != "" && first != "" {
@@ -126,7 +126,7 @@ func Check(c *beian.Case, in Input) Result {
 func (r Rules) isZero() bool {
 	return len(r.SuspendedResidences) == 0 && len(r.LandlineProvinces) == 0 && len(r.NationalWords) == 0 &&
 		len(r.RegionNames) == 0 && len(r.PreApprovalCategories) == 0 && len(r.FileableSuffixes) == 0 &&
-		len(r.LegacyCreditCodes) == 0
+		len(r.LegacyCreditCodes) == 0 && len(r.Checklist) == 0 && len(r.FormVariants) == 0 && len(r.ProvinceNotes) == 0
 }
 
 // fullMaterials reports whether the type needs the full verification

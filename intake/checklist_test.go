@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -138,4 +139,121 @@ func TestChecklistUsesGivenRules(t *testing.T) {
 	res := Check(c, Input{Rules: r, DataCentres: testDataCentres(), Now: testNow})
 	require.Contains(t, item(t, res.Checklist, ItemRegistrationForm).Note, "固定电话")
 	require.NotContains(t, item(t, Checklist(c), ItemRegistrationForm).Note, "固定电话")
+}
+
+// R-IN-2: the checklist is data; a change of the rules changes the checklist
+// of the next case, without a release.
+func TestChecklistRulesAsData(t *testing.T) {
+	t.Parallel()
+	full := []beian.CaseType{beian.TypeNew, beian.TypeChange, beian.TypeTransferIn}
+	zhejiangOrgs := func(r *Rules) {
+		r.Checklist = append(r.Checklist, ChecklistRule{
+			Code: "zhejiang_commitment", Title: "《浙江省单位网站备案承诺书》", Note: "须加盖单位公章。", Required: true,
+			FilingTypes: full, SponsorKinds: []beian.SponsorKind{beian.SponsorOrganisation}, Provinces: []string{"浙江省"},
+		})
+	}
+	tests := []struct {
+		name        string
+		modify      func(r *Rules)
+		province    string
+		org         bool
+		caseModify  func(c *beian.Case)
+		code        string // the item to look at; "" when it must be absent
+		lacks       string // an item that must be absent
+		title, note string // expected title; a substring of the note
+		noteLacks   string
+	}{
+		{"R-IN-2 new item for 浙江 organisations: 浙江 organisation has it", zhejiangOrgs, "浙江", true, nil,
+			"zhejiang_commitment", "", "《浙江省单位网站备案承诺书》", "公章", ""},
+		{"R-IN-2 new item for 浙江 organisations: 江苏 organisation has not", zhejiangOrgs, "江苏", true, nil,
+			"", "zhejiang_commitment", "", "", ""},
+		{"R-IN-2 new item for 浙江 organisations: 浙江 person has not", zhejiangOrgs, "浙江", false, nil,
+			"", "zhejiang_commitment", "", "", ""},
+		{"R-IN-2 new item for 浙江 organisations: not on cancel", zhejiangOrgs, "浙江", true, func(c *beian.Case) { c.Type = beian.TypeCancel },
+			"", "zhejiang_commitment", "", "", ""},
+		{"R-IN-2 山西 note removed", func(r *Rules) {
+			r.ProvinceNotes = slices.DeleteFunc(r.ProvinceNotes, func(n ProvinceNote) bool { return n.Province == "山西" })
+		}, "山西", false, nil, ItemVerificationSheet, "", "《网站备案真实性核验单》", "签名", "机打"},
+		{"R-IN-2 山西 note by default", func(r *Rules) {}, "山西", false, nil, ItemVerificationSheet, "", "《网站备案真实性核验单》", "机打", ""},
+		{"R-IN-2 广东 variant removed: the plain sheet", func(r *Rules) {
+			r.FormVariants = slices.DeleteFunc(r.FormVariants, func(v FormVariant) bool { return v.Province == "广东" })
+		}, "广东", false, nil, ItemVerificationSheet, ItemVerificationSheetGuangdong, "《网站备案真实性核验单》", "广东省须使用专用", ""},
+		{"R-IN-2 new variant: 江苏 commitment", func(r *Rules) {
+			r.FormVariants = append(r.FormVariants, FormVariant{Province: "江苏省", Item: ItemSecurityCommitment, Title: "《网站备案信息安全责任书-江苏》"})
+		}, "江苏", true, nil, ItemSecurityCommitment, "", "《网站备案信息安全责任书-江苏》", "公章", ""},
+		{"R-IN-2 new note for 浙江 organisations only", func(r *Rules) {
+			r.ProvinceNotes = append(r.ProvinceNotes, ProvinceNote{Province: "浙江", Item: ItemBusinessLicence, SponsorKind: beian.SponsorOrganisation, Note: "浙江省须提供最新年检的营业执照。"})
+		}, "浙江", true, nil, ItemBusinessLicence, "", "营业执照副本原件扫描件", "浙江省须提供最新年检的营业执照。" + noteOriginalScan, ""},
+		{"R-IN-2 a province left out of an item", func(r *Rules) {
+			for i := range r.Checklist {
+				if r.Checklist[i].Code == ItemCurtainPhoto {
+					r.Checklist[i].ExceptProvinces = []string{"北京"}
+				}
+			}
+		}, "北京市", false, nil, "", ItemCurtainPhoto, "", "", ""},
+		{"R-IN-7 an item for IP-only sites", func(r *Rules) {
+			r.Checklist = append(r.Checklist, ChecklistRule{Code: "ip_access_statement", Title: "IP 访问说明", Note: "{sponsor_name}的网站仅通过 IP 访问。",
+				FilingTypes: full, Conditions: []string{CondNoDomain}})
+		}, "江苏", false, func(c *beian.Case) { c.Website.Domains = nil }, "ip_access_statement", "", "IP 访问说明", "张三的网站仅通过 IP 访问。", ""},
+		{"R-IN-7 the IP-only item not for a site with a domain", func(r *Rules) {
+			r.Checklist = append(r.Checklist, ChecklistRule{Code: "ip_access_statement", Title: "IP 访问说明", Conditions: []string{CondNoDomain}})
+		}, "江苏", false, nil, "", "ip_access_statement", "", "", ""},
+		{"R-IN-4 pre-approval: the document number before the note", func(r *Rules) {}, "江苏", false, func(c *beian.Case) {
+			c.Website.PreApprovals = []beian.PreApproval{{Category: "教育", DocumentNo: "教审〔2026〕1号"}}
+		}, "pre_approval_education", "", "前置审批文件：教育", "文号：教审〔2026〕1号。须出具主管部门的前置审批文件。", ""},
+		{"R-IN-4 pre-approval: a renamed category title", func(r *Rules) { r.PreApprovalCategories["education"] = "教育培训" }, "江苏", false, func(c *beian.Case) {
+			c.Website.Categories = []string{"education"}
+		}, "pre_approval_education", "", "前置审批文件：教育培训", "须出具主管部门的前置审批文件。", "文号"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := DefaultRules()
+			tt.modify(&r)
+			require.NoError(t, r.Validate())
+			c := personCase()
+			if tt.org {
+				c = orgCase()
+			}
+			c.Sponsor.Province = tt.province
+			if tt.caseModify != nil {
+				tt.caseModify(c)
+			}
+			items := ChecklistWith(c, r)
+			if tt.lacks != "" {
+				require.NotContains(t, itemCodes(items), tt.lacks)
+			}
+			if tt.code == "" {
+				return
+			}
+			it := item(t, items, tt.code)
+			require.Equal(t, tt.title, it.Title)
+			require.Contains(t, it.Note, tt.note)
+			if tt.noteLacks != "" {
+				require.NotContains(t, it.Note, tt.noteLacks)
+			}
+		})
+	}
+}
+
+// R-IN-2: an optional item is listed as not required.
+func TestChecklistOptionalItem(t *testing.T) {
+	t.Parallel()
+	r := DefaultRules()
+	r.Checklist = append(r.Checklist, ChecklistRule{Code: "site_screenshot", Title: "网站首页截图", Required: false})
+	items := ChecklistWith(personCase(), r)
+	require.Equal(t, "site_screenshot", items[len(items)-1].Code)
+	require.False(t, items[len(items)-1].Required)
+	require.NotContains(t, itemCodes(Checklist(personCase())), "site_screenshot", "the defaults are untouched")
+}
+
+// R-IN-2: Check lists the checklist of the rules it is given.
+func TestCheckUsesGivenChecklist(t *testing.T) {
+	t.Parallel()
+	r := DefaultRules()
+	r.Checklist = append(r.Checklist, ChecklistRule{Code: "jiangsu_extra", Title: "江苏补充材料", Required: true, Provinces: []string{"江苏"}})
+	res := Check(personCase(), Input{Rules: r, DataCentres: testDataCentres(), Now: testNow})
+	require.True(t, res.OK(), "%v", res.Violations)
+	require.Contains(t, itemCodes(res.Checklist), "jiangsu_extra")
+	res = Check(personCase(), Input{DataCentres: testDataCentres(), Now: testNow})
+	require.NotContains(t, itemCodes(res.Checklist), "jiangsu_extra")
 }

@@ -36,6 +36,15 @@ type Rules struct {
 	// LegacyCreditCodes are unified social credit codes that fail the GB 32100
 	// check but are legal (an admin allow-list, R-IN-4).
 	LegacyCreditCodes []string
+	// Checklist is the materials checklist (R-IN-2): its items in the order
+	// the filer sees them, each with the conditions under which a case needs it.
+	Checklist []ChecklistRule
+	// FormVariants are the provinces' own versions of checklist items
+	// (R-IN-2), e.g. 广东's verification sheet, 上海's authorisation letter.
+	FormVariants []FormVariant
+	// ProvinceNotes are the provinces' extra instructions on checklist items
+	// (R-IN-2), e.g. 江西's fingerprint, 山西's machine-typed domain.
+	ProvinceNotes []ProvinceNote
 }
 
 //go:embed data/fileable-tlds.txt
@@ -83,6 +92,10 @@ func DefaultRules() Rules {
 		},
 		FileableSuffixes:  dataLines(fileableTLDsFile),
 		LegacyCreditCodes: []string{},
+		// R-IN-2 (manual P1 第二步).
+		Checklist:     defaultChecklist(),
+		FormVariants:  defaultFormVariants(),
+		ProvinceNotes: defaultProvinceNotes(),
 	}
 }
 
@@ -104,7 +117,9 @@ var categoryCodeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 // Validate checks an admin's change of the rules before it is stored: every
 // province is a mainland province, no list entry is empty, every fileable
 // suffix is a valid domain suffix, category codes are lower-case identifiers
-// with a title, legacy credit codes have the form of a credit code. The error
+// with a title, legacy credit codes have the form of a credit code, and the
+// checklist, form variants and province notes are sound (validateChecklist,
+// R-IN-2). The error
 // is a *beian.Error with Code INVALID and one violation per problem.
 func (r Rules) Validate() error {
 	var vs []beian.Violation
@@ -174,6 +189,7 @@ func (r Rules) Validate() error {
 			add("R-IN-4", fmt.Sprintf("legacy_credit_codes[%d]", i), "“%s”不是18位统一社会信用代码的格式", c)
 		}
 	}
+	vs = append(vs, r.validateChecklist()...)
 	if len(vs) > 0 {
 		return &beian.Error{Code: beian.CodeInvalid, Message: "备案规则有误", Violations: vs}
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,11 +35,41 @@ func TestDefaultRules(t *testing.T) {
 	require.NotContains(t, r.FileableSuffixes, "org")
 	require.Len(t, r.FileableSuffixes, 157)
 	require.Empty(t, r.LegacyCreditCodes)
+	// R-IN-2: the manual's checklist, its province forms and notes.
+	var codes []string
+	for _, c := range r.Checklist {
+		if !slices.Contains(codes, c.Code) {
+			codes = append(codes, c.Code)
+		}
+	}
+	require.Equal(t, []string{
+		"filing_number_and_password", "registration_form", "verification_sheet", "security_commitment", "domain_certificate",
+		"principal_id", "curtain_photo", "business_licence", "legal_rep_id", "authorisation_letter",
+		"interactive_special_filing", "pre_approval",
+	}, codes)
+	require.Len(t, r.Checklist, 16)
+	require.Equal(t, []FormVariant{
+		{Province: "广东", Item: "verification_sheet", Code: "verification_sheet_guangdong", Title: "《网站备案真实性核验单-广东》"},
+		{Province: "上海", Item: "authorisation_letter", Title: "《网站负责人委托书-上海》"},
+		{Province: "湖南", Item: "authorisation_letter", Title: "《湖南和安徽企业备案委托书》"},
+		{Province: "安徽", Item: "authorisation_letter", Title: "《湖南和安徽企业备案委托书》"},
+	}, r.FormVariants)
+	var notes []string
+	for _, n := range r.ProvinceNotes {
+		notes = append(notes, n.Province+"/"+n.Item+"/"+string(n.SponsorKind))
+	}
+	require.Equal(t, []string{"广东/verification_sheet/", "江西/verification_sheet/person", "山西/verification_sheet/", "北京/verification_sheet/"}, notes)
 
 	// Fresh copies: one caller's change does not leak into the next.
 	r.SuspendedResidences["江苏"][0] = "北京"
 	r.FileableSuffixes[0] = "org"
+	r.Checklist[2].FilingTypes[0] = beian.TypeCancel
+	r.Checklist[2].ConditionalNotes[0].Note = "改"
+	r.ProvinceNotes[0].Note = "改"
 	r2 := DefaultRules()
+	require.Equal(t, beian.TypeNew, r2.Checklist[2].FilingTypes[0])
+	require.Equal(t, "{province}的个人主办者也须填写固定电话。", r2.Checklist[2].ConditionalNotes[0].Note)
+	require.Equal(t, "广东省须使用专用的《网站备案真实性核验单-广东》。", r2.ProvinceNotes[0].Note)
 	require.Equal(t, "新疆", r2.SuspendedResidences["江苏"][0])
 	require.Equal(t, "中国", r2.FileableSuffixes[0])
 }
@@ -94,6 +125,56 @@ func TestRulesValidate(t *testing.T) {
 		{"R-IN-4 duplicate suffix in punycode", func(r *Rules) { r.FileableSuffixes = append(r.FileableSuffixes, "XN--FIQS8S") }, []string{"fileable_suffixes[157]"}},
 		{"R-IN-4 suffix with dots around is fine", func(r *Rules) { r.FileableSuffixes = append(r.FileableSuffixes, ".org.") }, nil},
 		{"R-IN-4 legacy code of the wrong form", func(r *Rules) { r.LegacyCreditCodes = []string{"911100001000000001", "91110000100000000I"} }, []string{"legacy_credit_codes[1]"}},
+		// R-IN-2: the checklist, form variants and province notes.
+		{"R-IN-2 no checklist", func(r *Rules) { r.Checklist, r.FormVariants, r.ProvinceNotes = nil, nil, nil }, []string{"checklist"}},
+		{"R-IN-2 item without code or title", func(r *Rules) { r.Checklist[2].Code, r.Checklist[2].Title = "", " " },
+			[]string{"checklist[2].code", "checklist[2].title"}},
+		{"R-IN-2 item code not an identifier", func(r *Rules) { r.Checklist[2].Code = "Registration Form" }, []string{"checklist[2].code"}},
+		{"R-IN-2 duplicate code that can apply to the same case", func(r *Rules) {
+			r.Checklist = append(r.Checklist, ChecklistRule{Code: ItemPrincipalID, Title: "身份证", Provinces: []string{"浙江"}})
+		}, []string{"checklist[16].code"}},
+		{"R-IN-2 duplicate code of the pre-approval items", func(r *Rules) {
+			r.Checklist = append(r.Checklist, ChecklistRule{Code: "pre_approval_news", Title: "新闻出版许可"})
+		}, []string{"checklist[16].code"}},
+		{"R-IN-2 same code, separate provinces: fine", func(r *Rules) {
+			r.Checklist = append(r.Checklist,
+				ChecklistRule{Code: "local_commitment", Title: "浙江承诺书", Provinces: []string{"浙江"}},
+				ChecklistRule{Code: "local_commitment", Title: "承诺书", ExceptProvinces: []string{"浙江省"}},
+				ChecklistRule{Code: "ip_note", Title: "说明", Conditions: []string{CondHasDomain}},
+				ChecklistRule{Code: "ip_note", Title: "说明", Conditions: []string{CondNoDomain}})
+		}, nil},
+		{"R-IN-2 unknown type, kind, province, condition", func(r *Rules) {
+			r.Checklist[3].FilingTypes = []beian.CaseType{beian.TypeNew, "renew"}
+			r.Checklist[3].SponsorKinds = []beian.SponsorKind{"company"}
+			r.Checklist[3].Provinces = []string{"江苏", "台北"}
+			r.Checklist[3].ExceptProvinces = []string{"苏州"}
+			r.Checklist[3].Conditions = []string{"has_website"}
+		}, []string{"checklist[3].filing_types[1]", "checklist[3].sponsor_kinds[0]", "checklist[3].provinces[1]",
+			"checklist[3].except_provinces[0]", "checklist[3].conditions[0]"}},
+		{"R-IN-2 conditional note: unknown condition, empty text", func(r *Rules) {
+			r.Checklist[2].ConditionalNotes = append(r.Checklist[2].ConditionalNotes, ConditionalNote{Condition: "landline"})
+		}, []string{"checklist[2].conditional_notes[1].condition", "checklist[2].conditional_notes[1].note"}},
+		{"R-IN-2 unknown placeholder, category outside the pre-approval rule", func(r *Rules) {
+			r.Checklist[2].Note = "请写{city}。"
+			r.Checklist[2].Title = "登记表（{category}）"
+			r.Checklist[2].Conditions = []string{CondDocumentNoGiven}
+		}, []string{"checklist[2].title", "checklist[2].note", "checklist[2].conditions[0]"}},
+		{"R-IN-2 variant of an unknown item, empty, taken code, twice", func(r *Rules) {
+			r.FormVariants = append(r.FormVariants,
+				FormVariant{Province: "浙江", Item: "verification_form", Title: "《核验单-浙江》"},
+				FormVariant{Province: "江苏", Item: ItemCurtainPhoto},
+				FormVariant{Province: "福建", Item: ItemVerificationSheet, Code: ItemSecurityCommitment},
+				FormVariant{Province: "广东省", Item: ItemVerificationSheet, Title: "《核验单-广东新版》"},
+				FormVariant{Province: "澳门", Item: ItemVerificationSheet, Title: "《核验单》"})
+		}, []string{"form_variants[4].item", "form_variants[5]", "form_variants[6].code", "form_variants[7]", "form_variants[8].province"}},
+		{"R-IN-2 province note of an unknown item, province, kind, empty", func(r *Rules) {
+			r.ProvinceNotes = append(r.ProvinceNotes,
+				ProvinceNote{Province: "浙江", Item: "fingerprint", Note: "按指纹。"},
+				ProvinceNote{Province: "浙", Item: ItemVerificationSheet, SponsorKind: "individual", Note: " "})
+		}, []string{"province_notes[4].item", "province_notes[5].province", "province_notes[5].sponsor_kind", "province_notes[5].note"}},
+		{"R-IN-2 a variant's item removed from the checklist", func(r *Rules) {
+			r.Checklist = slices.DeleteFunc(r.Checklist, func(c ChecklistRule) bool { return c.Code == ItemAuthorisationLetter })
+		}, []string{"form_variants[1].item", "form_variants[2].item", "form_variants[3].item"}},
 		{"several at once", func(r *Rules) {
 			r.LandlineProvinces = []string{"辽"}
 			r.FileableSuffixes = []string{" "}
@@ -115,6 +196,7 @@ func TestRulesValidate(t *testing.T) {
 			for _, v := range e.Violations {
 				fields = append(fields, v.Field)
 				require.Regexp(t, `\p{Han}`, v.Message)
+				require.NotEmpty(t, v.Rule)
 			}
 			require.Equal(t, tt.fields, fields)
 		})
