@@ -75,17 +75,53 @@ func TestParseTokens(t *testing.T) {
 	require.NotContains(t, err.Error(), "topsecret", "a token never appears in an error")
 }
 
-// FuzzParseTokens: the parser of BEIAN_API_TOKENS never panics and never
-// echoes a token in an error.
+// FuzzParseTokens: the parser of BEIAN_API_TOKENS never panics, and an
+// error message never contains any part of a token that was given as a
+// token (the text after the second colon of an entry, which may itself hold
+// colons). Stated twice: the error is the same whatever the tokens are, and
+// no token nor any colon-separated piece of one is in it, unless that text
+// is in the error anyway (in a name, a role or the fixed wording).
 func FuzzParseTokens(f *testing.F) {
 	f.Add("a:admin:b,c:tech:d")
 	f.Add(":::,,,")
+	f.Add(":admin:def:with:colons")           // no name: the token must not show
+	f.Add("li:king:top:secret:part")          // unknown role
+	f.Add("ok:admin:x, :specialist:s3cr:et:") // the second entry is bad
 	f.Fuzz(func(t *testing.T, s string) {
 		toks, err := api.ParseTokens(s)
 		if err == nil {
 			for _, tk := range toks {
 				require.NotEmpty(t, tk.Token)
 			}
+			return
+		}
+		given, masked := tokenParts(s)
+		_, merr := api.ParseTokens(masked)
+		require.Error(t, merr, "the same entries with other tokens fail too")
+		require.Equal(t, merr.Error(), err.Error(), "the error depends on a token")
+		for _, tok := range given {
+			for _, piece := range append([]string{tok}, strings.Split(tok, ":")...) {
+				if strings.TrimSpace(piece) == "" || strings.Contains(merr.Error(), piece) {
+					continue // in the error whatever the token is
+				}
+				require.NotContains(t, err.Error(), piece, "the error shows (part of) the token %q", tok)
+			}
 		}
 	})
+}
+
+// tokenParts returns the tokens given in a BEIAN_API_TOKENS value (of each
+// entry name:role:token, the token, colons and all) and the value with each
+// token replaced by a marker.
+func tokenParts(s string) (tokens []string, masked string) {
+	entries := strings.Split(s, ",")
+	for i, e := range entries {
+		e = strings.TrimSpace(e)
+		if f := strings.SplitN(e, ":", 3); len(f) == 3 && f[2] != "" {
+			tokens = append(tokens, f[2])
+			e = f[0] + ":" + f[1] + ":TOKEN"
+		}
+		entries[i] = e
+	}
+	return tokens, strings.Join(entries, ",")
 }

@@ -48,10 +48,18 @@ func ParseTokens(s string) ([]Token, error) {
 	return out, nil
 }
 
-// redact keeps a token out of error messages.
+// redact keeps a token out of error messages: of name:role:token it keeps
+// name and role only. A token may itself contain colons, so what follows the
+// second colon is dropped whole, not just what follows the last one. Of an
+// entry with one colon it keeps the name only (the rest may be a token given
+// without its role), and of an entry without a colon nothing.
 func redact(entry string) string {
-	if i := strings.LastIndex(entry, ":"); i >= 0 {
-		return entry[:i+1] + "…"
+	f := strings.SplitN(entry, ":", 3)
+	switch len(f) {
+	case 3:
+		return f[0] + ":" + f[1] + ":…"
+	case 2:
+		return f[0] + ":…"
 	}
 	return "…"
 }
