@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/intake"
+	"github.com/beian/beian/secret"
 )
 
 // blacklistJSON is one blacklist entry (黑名单, R-IN-6) as api.md shows it.
@@ -21,19 +23,44 @@ type blacklistJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func blacklistToJSON(e beian.BlacklistEntry) blacklistJSON {
-	return blacklistJSON{ID: e.ID, Kind: e.Kind, Value: e.Value, Reason: e.Reason, Author: e.Author, CreatedAt: e.CreatedAt.In(shanghai)}
+// blacklistToJSON renders an entry. Unless reveal is set, the value of a
+// certificate number or phone entry is masked (secret.Mask), as ID numbers
+// are on a case (R-BR-2); names and domains are shown as they are.
+func blacklistToJSON(e beian.BlacklistEntry, reveal bool) blacklistJSON {
+	value := e.Value
+	if !reveal && (e.Kind == intake.BlacklistCertNumber || e.Kind == intake.BlacklistPhone) {
+		value = secret.Mask(value)
+	}
+	return blacklistJSON{ID: e.ID, Kind: e.Kind, Value: value, Reason: e.Reason, Author: e.Author, CreatedAt: e.CreatedAt.In(shanghai)}
 }
 
-// listBlacklist answers the whole blacklist, oldest entry first.
+// listBlacklist answers the whole blacklist, oldest entry first, with
+// certificate numbers and phones masked; a supervisor or admin sees them in
+// clear with ?reveal=true, which is audited (403 for other roles).
 func (s *Server) listBlacklist(c echo.Context) error {
-	list, err := s.d.Store.ListBlacklist(c.Request().Context())
+	ctx := c.Request().Context()
+	reveal := wantsReveal(c)
+	if reveal {
+		if _, err := s.mayReveal(c); err != nil {
+			return err
+		}
+	}
+	list, err := s.d.Store.ListBlacklist(ctx)
 	if err != nil {
 		return err
 	}
+	if reveal {
+		err := s.d.Store.Audit(ctx, beian.AuditEntry{
+			At: s.d.Now(), Actor: caller(c).Name, Action: "reveal", Target: "blacklist",
+			Detail: fmt.Sprintf("查看黑名单中完整的证件号码和电话号码（共 %d 条）", len(list)),
+		})
+		if err != nil {
+			return err
+		}
+	}
 	out := listJSON[blacklistJSON]{Items: []blacklistJSON{}}
 	for _, e := range list {
-		out.Items = append(out.Items, blacklistToJSON(e))
+		out.Items = append(out.Items, blacklistToJSON(e, reveal))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -68,7 +95,8 @@ func (s *Server) addBlacklistEntry(c echo.Context) error {
 	if err := s.d.Store.AddBlacklistEntry(ctx, e); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, blacklistToJSON(*e))
+	// Masked like the list: the answer is kept under an Idempotency-Key.
+	return c.JSON(http.StatusCreated, blacklistToJSON(*e, false))
 }
 
 // deleteBlacklistEntry takes an entry off the blacklist; audited.

@@ -155,13 +155,18 @@ func (s *Server) respondCase(c echo.Context, id string, status int) error {
 	return c.JSON(status, caseToJSON(cs, reveal, password))
 }
 
+// reveal reports whether the answer may show the case's numbers and
+// password in clear: only a GET (a read, never stored under an
+// Idempotency-Key) by a supervisor or admin asking with ?reveal=true, and
+// then the look is audited. A write answers masked whatever it asks; the
+// refuseRevealOnWrite middleware refuses such a write before it starts.
 func (s *Server) reveal(c echo.Context, cs *beian.Case) (bool, string, error) {
-	if c.QueryParam("reveal") != "true" {
+	if !wantsReveal(c) || c.Request().Method != http.MethodGet {
 		return false, "", nil
 	}
-	who := caller(c)
-	if who.Role != RoleSupervisor && who.Role != RoleAdmin {
-		return false, "", beian.Errorf(beian.CodeForbidden, "只有主管或管理员可以查看完整证件号和备案密码")
+	who, err := s.mayReveal(c)
+	if err != nil {
+		return false, "", err
 	}
 	password, err := s.d.Box.Open(cs.FilingPasswordSealed)
 	if err != nil {

@@ -49,7 +49,7 @@ var operations = []op{
 	{"GET", "/api/v1/rules", "当前生效的受理规则（source: default 默认 / override 管理员修改）", "supervisor", "", 200},
 	{"PUT", "/api/v1/rules", "替换受理规则（完整规则对象；校验不通过 422，逐条列出；下一次检查即生效）", "admin", "Rules", 200},
 	{"DELETE", "/api/v1/rules", "恢复默认受理规则", "admin", "", 200},
-	{"GET", "/api/v1/blacklist", "黑名单（R-IN-6）", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/blacklist", "黑名单（R-IN-6；证件号码和电话号码脱敏，?reveal=true 主管可见完整号码，留审计记录）", "specialist supervisor", "", 200},
 	{"POST", "/api/v1/blacklist", "加入黑名单（kind: cert_number|name|domain|phone）", "supervisor", "BlacklistEntry", 201},
 	{"DELETE", "/api/v1/blacklist/{id}", "移出黑名单", "supervisor", "", 204},
 	{"GET", "/api/v1/customers", "客户及其接入产品（计费系统副本）", "admin", "", 200},

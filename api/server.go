@@ -100,7 +100,7 @@ func (s *Server) routes() {
 	if s.d.Metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(s.d.Metrics))
 	}
-	v1 := e.Group("/api/v1", s.authenticate, s.idempotency)
+	v1 := e.Group("/api/v1", s.authenticate, s.refuseRevealOnWrite, s.idempotency)
 	staff := []string{RoleSpecialist, RoleSupervisor}
 	v1.POST("/filings/check", s.checkFiling, allow(RoleSpecialist, RoleSupervisor))
 	v1.POST("/filings", s.createFiling, allow(RoleSpecialist, RoleSupervisor))
