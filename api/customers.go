@@ -199,16 +199,19 @@ func (s *Server) putCustomer(c echo.Context) error {
 // maxUpload is the largest spreadsheet upload (413 above it).
 const maxUpload = 10 << 20
 
+// maxUploadBody is the largest multipart body of an upload: the file and
+// its headers and boundaries.
+const maxUploadBody = maxUpload + 1<<20
+
 // uploadedFile reads the multipart field "file" of at most maxUpload bytes:
 // 413 when larger, 415 when the body is not multipart, 400 without the field.
 func uploadedFile(c echo.Context) (multipart.File, error) {
 	req := c.Request()
 	tooLarge := beian.Errorf(beian.CodeTooLarge, "上传的文件超过 10 MiB")
-	const slack = 1 << 20 // multipart headers and boundaries
-	if req.ContentLength > maxUpload+slack {
+	if req.ContentLength > maxUploadBody {
 		return nil, tooLarge
 	}
-	req.Body = http.MaxBytesReader(c.Response(), req.Body, maxUpload+slack)
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, maxUploadBody)
 	fh, err := c.FormFile("file")
 	var tooBig *http.MaxBytesError
 	switch {

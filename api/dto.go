@@ -127,6 +127,9 @@ type caseJSON struct {
 	WorkflowID           string              `json:"workflow_id"`
 	CreatedAt            time.Time           `json:"created_at"`
 	UpdatedAt            time.Time           `json:"updated_at"`
+	// Warning tells staff of something still to happen, e.g. that the
+	// workflow starts once the workflow engine is back (202 to POST /filings).
+	Warning string `json:"warning,omitempty"`
 }
 
 // decodeJSON reads a JSON body strictly: malformed JSON, a field of the wrong

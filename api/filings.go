@@ -134,15 +134,28 @@ func (s *Server) createFiling(c echo.Context) error {
 	}
 	c.Set(ctxCaseID, cs.ID)
 	if err := s.d.Engine.Start(ctx, workflows.InputFor(cs)); err != nil {
+		// The case is saved: the worker's reconcile loop starts its workflow
+		// once Temporal is back. Answer 202 with the case, not an error, so
+		// that the answer is kept under the Idempotency-Key and a retry gets
+		// this case back instead of a DOMAIN_CONFLICT with itself.
 		s.d.Logger.ErrorContext(ctx, "start workflow", "case_id", cs.ID, "error", err.Error())
-		return beian.Errorf(beian.CodeUnavailable, "备案申请 %s 已保存，但流程引擎暂不可用；系统恢复后会自动启动流程", cs.CaseNo)
+		return s.respondCaseWarning(c, cs.ID, http.StatusAccepted, WarningWorkflowPending)
 	}
 	return s.respondCase(c, cs.ID, http.StatusCreated)
 }
 
+// WarningWorkflowPending is the warning of a 202 answer to POST /filings: the
+// case is saved but its workflow has not started yet.
+const WarningWorkflowPending = "流程引擎暂不可用，系统恢复后自动启动流程"
+
 // respondCase answers with the case as it now is. ?reveal=true shows ID
 // numbers and the filing password to supervisors and admins, and is audited.
 func (s *Server) respondCase(c echo.Context, id string, status int) error {
+	return s.respondCaseWarning(c, id, status, "")
+}
+
+// respondCaseWarning is respondCase with a warning for staff in the body.
+func (s *Server) respondCaseWarning(c echo.Context, id string, status int, warning string) error {
 	ctx := c.Request().Context()
 	cs, err := s.d.Store.GetCase(ctx, id)
 	if err != nil {
@@ -152,7 +165,9 @@ func (s *Server) respondCase(c echo.Context, id string, status int) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(status, caseToJSON(cs, reveal, password))
+	out := caseToJSON(cs, reveal, password)
+	out.Warning = warning
+	return c.JSON(status, out)
 }
 
 // reveal reports whether the answer may show the case's numbers and

@@ -5,7 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"hash"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"time"
 
@@ -79,14 +83,27 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(key) > 200 {
 			return beian.Errorf(beian.CodeInvalid, "Idempotency-Key 过长（最多200个字符）")
 		}
-		body, err := io.ReadAll(io.LimitReader(req.Body, maxBody+1))
+		// The whole body is hashed, up to the route's own limit: a JSON body
+		// up to 1 MiB, an upload (multipart) up to 10 MiB and its framing.
+		// A body over the limit is refused here, as the handler would.
+		limit, tooLarge := int64(maxBody), "请求体超过 1 MiB"
+		if isMultipart(req) {
+			limit, tooLarge = maxUploadBody, "上传的文件超过 10 MiB"
+		}
+		if req.ContentLength > limit {
+			return beian.Errorf(beian.CodeTooLarge, "%s", tooLarge)
+		}
+		body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
 		if err != nil {
 			return beian.Errorf(beian.CodeInvalid, "读取请求体失败")
+		}
+		if int64(len(body)) > limit {
+			return beian.Errorf(beian.CodeTooLarge, "%s", tooLarge)
 		}
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		h := sha256.New()
 		h.Write([]byte(req.Method + " " + req.URL.RequestURI() + "\n"))
-		h.Write(body)
+		writeBody(h, req, body)
 		hash := hex.EncodeToString(h.Sum(nil))
 		actor := caller(c).Name
 		ctx := req.Context()
@@ -116,6 +133,46 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// isMultipart reports whether the request body is multipart/form-data (an upload).
+func isMultipart(req *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	return err == nil && mt == echo.MIMEMultipartForm
+}
+
+// writeBody writes what identifies the request body to the hash h. A
+// multipart body is written part by part (field name, file name, content
+// type, content) without its boundary, which clients choose at random on
+// each send, so that a retried upload of the same file is the same request.
+// Any other body, or a multipart body that does not parse, is written as it is.
+func writeBody(h hash.Hash, req *http.Request, body []byte) {
+	_, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if !isMultipart(req) || err != nil || params["boundary"] == "" {
+		h.Write(body)
+		return
+	}
+	canonical := sha256.New()
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			h.Write(body)
+			return
+		}
+		fmt.Fprintf(canonical, "%q %q %q\n", p.FormName(), p.FileName(), p.Header.Get(echo.HeaderContentType))
+		n, err := io.Copy(canonical, p)
+		if err != nil {
+			h.Write(body)
+			return
+		}
+		fmt.Fprintf(canonical, "\n%d\n", n)
+	}
+	h.Write([]byte("multipart\n"))
+	h.Write(canonical.Sum(nil))
 }
 
 // recorder keeps a copy of the response body.

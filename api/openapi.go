@@ -26,7 +26,7 @@ var operations = []op{
 	{"GET", "/api/v1/openapi.json", "本文档", "", "", 200},
 	{"GET", "/metrics", "Prometheus 指标", "", "", 200},
 	{"POST", "/api/v1/filings/check", "预检：运行全部受理规则，不做任何修改", "specialist supervisor", "FilingBody", 200},
-	{"POST", "/api/v1/filings", "新建备案申请", "specialist supervisor", "FilingBody", 201},
+	{"POST", "/api/v1/filings", "新建备案申请（已保存但流程引擎暂不可用时 202，附 warning，流程稍后自动启动）", "specialist supervisor", "FilingBody", 201},
 	{"GET", "/api/v1/filings", "备案申请列表（status, province, domain, overdue, q, limit, cursor）", "specialist supervisor tech bureau", "", 200},
 	{"GET", "/api/v1/filings/{id}", "查看备案申请（?reveal=true 主管可见完整证件号与密码，留审计记录）", "specialist supervisor tech bureau", "", 200},
 	{"POST", "/api/v1/filings/{id}/materials", "登记已收到的材料", "specialist supervisor", "Materials", 200},
