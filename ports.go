@@ -223,4 +223,24 @@ type Store interface {
 	// of the sponsor with the certificate number, nil, nil when there is none
 	// (R-IN-5).
 	OpenApplicationOf(ctx context.Context, certNumber string) (*Case, error)
+
+	// DomainHolders returns, for each of domains (registrable, lower-case
+	// punycode) held by an open case or a live filing, the case holding it
+	// (R-IN-5); domains nobody holds are absent. It writes nothing.
+	DomainHolders(ctx context.Context, domains []string) (map[string]DomainHolder, error)
+
+	// ListPublishedYears returns the years staff have marked as published
+	// (their holiday schedule entered in full), ascending (R-BR-1).
+	ListPublishedYears(ctx context.Context) ([]int, error)
+	// PublishYear marks year as published or not, audited as actor (R-BR-1).
+	PublishYear(ctx context.Context, year int, published bool, actor string) error
+}
+
+// DomainHolder is the case holding a domain: an open application or a live
+// filing (R-IN-5).
+type DomainHolder struct {
+	Domain string
+	CaseID string
+	CaseNo string
+	Status Status
 }
