@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -68,16 +69,24 @@ func violationsError(vs []beian.Violation) error {
 	return &beian.Error{Code: beian.CodeViolations, Message: "备案信息有 " + strconv.Itoa(len(vs)) + " 处不符合要求", Violations: vs}
 }
 
+// checkFiling is the dry run of POST /filings: every intake rule and the
+// R-IN-5 conflicts, reported at once as violations, changing nothing.
 func (s *Server) checkFiling(c echo.Context) error {
 	var b filingBody
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	cs := caseFromBody(b)
-	res, err := s.prepare(c.Request().Context(), cs, b.FilingPassword)
+	res, err := s.prepare(ctx, cs, b.FilingPassword)
 	if err != nil {
 		return err
 	}
+	conflicts, err := s.conflictViolations(ctx, cs) // R-IN-5, which POST /filings answers with 409
+	if err != nil {
+		return err
+	}
+	res.Violations = append(res.Violations, conflicts...)
 	out := checkResultJSON{
 		OK: len(res.Violations) == 0, Violations: violationsJSON(res.Violations), Checklist: []checklistItemJSON{},
 		Notes: append([]string{}, res.Notes...),
@@ -207,7 +216,7 @@ type listJSON[T any] struct {
 func (s *Server) listFilings(c echo.Context) error {
 	f := beian.CaseFilter{
 		Status: beian.Status(c.QueryParam("status")), Province: c.QueryParam("province"),
-		Domain: strings.ToLower(strings.TrimSpace(c.QueryParam("domain"))), Q: c.QueryParam("q"),
+		Domain: listDomain(c.QueryParam("domain")), Q: c.QueryParam("q"),
 		Cursor: c.QueryParam("cursor"),
 	}
 	if f.Status != "" && !f.Status.Valid() {
@@ -236,6 +245,24 @@ func (s *Server) listFilings(c echo.Context) error {
 		out.Items = append(out.Items, caseToJSON(&page.Items[i], false, ""))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// defaultSuffixes are the fileable suffixes of the shipped rules (R-IN-4).
+var defaultSuffixes = sync.OnceValue(func() []string { return intake.DefaultRules().FileableSuffixes })
+
+// listDomain is the domain filter of GET /filings normalised as intake
+// stores domains (R-IN-4): "https://WWW.例子.中国/x" finds the case filed for
+// 例子.中国, kept as xn--fsqu00a.xn--fiqs8s. What does not normalise (a
+// suffix not fileable, a typo) is matched lower-cased as given.
+func listDomain(q string) string {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return ""
+	}
+	if reg, _, err := intake.NormaliseDomain(q, defaultSuffixes()); err == nil {
+		return reg
+	}
+	return strings.ToLower(q)
 }
 
 // actTimeout bounds how long an API call waits for a workflow update.

@@ -2,8 +2,13 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
+
+	"golang.org/x/net/idna"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/intake"
@@ -60,4 +65,49 @@ func (s *Server) sponsorConflict(ctx context.Context, c *beian.Case) error {
 	return beian.Errorf(beian.CodeSponsorConflict,
 		"主办者 %s（证件号码 %s）已有在办的备案申请 %s（%s，状态：%s）：同一主办者同时只能有一个在办申请，请在该申请中更正或待其办结后再申请",
 		c.Sponsor.Name, secret.Mask(c.Sponsor.CertNumber), open.CaseNo, open.PrimaryName(), open.Status.Title())
+}
+
+// conflictViolations are the R-IN-5 conflicts of the normalised case as
+// violations, for the dry run (POST /filings/check), which reports every
+// problem and changes nothing: DOMAIN_CONFLICT on each domain held by an
+// open case or a live filing, and SPONSOR_CONFLICT when the sponsor has
+// another application in progress. POST /filings still answers them with a
+// 409 (sponsorConflict, and CreateCase as the guarantee).
+func (s *Server) conflictViolations(ctx context.Context, c *beian.Case) ([]beian.Violation, error) {
+	holders, err := s.d.Store.DomainHolders(ctx, c.Website.Domains)
+	if err != nil {
+		return nil, err
+	}
+	var vs []beian.Violation
+	seen := map[string]bool{}
+	for i, d := range c.Website.Domains {
+		h, held := holders[strings.ToLower(d)]
+		if !held || seen[h.Domain] {
+			continue
+		}
+		seen[h.Domain] = true
+		vs = append(vs, beian.Violation{
+			Rule: "R-IN-5", Code: beian.CodeDomainConflict, Field: fmt.Sprintf("website.domains[%d]", i),
+			Message: fmt.Sprintf("域名 %s 已被备案申请 %s 占用（状态：%s），同一域名只能有一个在办申请或有效备案",
+				displayDomain(h.Domain), h.CaseNo, h.Status.Title()),
+		})
+	}
+	err = s.sponsorConflict(ctx, c)
+	var be *beian.Error
+	switch {
+	case errors.As(err, &be) && be.Code == beian.CodeSponsorConflict:
+		vs = append(vs, beian.Violation{Rule: "R-IN-5", Code: beian.CodeSponsorConflict, Field: "sponsor.cert_number", Message: be.Message})
+	case err != nil:
+		return nil, err
+	}
+	return vs, nil
+}
+
+// displayDomain is a domain as staff read it: an IDN in Unicode with its
+// punycode after it.
+func displayDomain(d string) string {
+	if u, err := idna.Lookup.ToUnicode(d); err == nil && u != d {
+		return u + "（" + d + "）"
+	}
+	return d
 }

@@ -514,7 +514,7 @@ func TestCustomersAndProducts(t *testing.T) {
 
 	// R-ENT-2: no product, an expired product, products of two customers.
 	check := func(ips ...string) response {
-		f := personFiling("product-site.cn")
+		f := otherPerson("product-site.cn") // 张三 files yangzhou-site.cn below: a SPONSOR_CONFLICT for the dry run (R-IN-5)
 		f["website"].(map[string]any)["server_ips"] = ips
 		return b.must(200, b.do("POST", "/api/v1/filings/check", tokSpecialist, f))
 	}
