@@ -50,13 +50,18 @@ type Activities struct {
 	Config Config
 }
 
-// Calendar is the working-day calendar as staff have corrected it.
+// Calendar is the working-day calendar as staff have corrected it, with
+// the years they have marked published (R-BR-1).
 func (a *Activities) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	days, err := a.Store.ListCalendarDays(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load calendar overrides: %w", err)
 	}
-	return calendar.New(days), nil
+	published, err := a.Store.ListPublishedYears(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load published calendar years: %w", err)
+	}
+	return calendar.New(days, published), nil
 }
 
 // SendMail sends the outbox mail with the given key, once: a mail already

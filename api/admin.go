@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,13 +171,19 @@ func (s *Server) putDataCentres(c echo.Context) error {
 	return s.getDataCentres(c)
 }
 
-// calendarFor is the working-day calendar with staff overrides.
+// calendarFor is the working-day calendar with staff overrides and the
+// years staff have marked published (R-BR-1).
 func (s *Server) calendarFor(c echo.Context) (*calendar.Calendar, error) {
-	days, err := s.d.Store.ListCalendarDays(c.Request().Context())
+	ctx := c.Request().Context()
+	days, err := s.d.Store.ListCalendarDays(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return calendar.New(days), nil
+	published, err := s.d.Store.ListPublishedYears(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return calendar.New(days, published), nil
 }
 
 // calendarDue answers when the bureau must decide on materials submitted on
@@ -211,10 +218,10 @@ func (s *Server) calendarDue(c echo.Context) error {
 	}
 	out := map[string]any{
 		"from": fromS, "working_days": n, "due_at": due.At.In(shanghai), "provisional": due.Provisional,
-		"unknown_years": years, "days": due.Days,
+		"unknown_years": years, "known_years": cal.KnownYears(), "days": due.Days,
 	}
 	if due.Provisional {
-		out["warning"] = fmt.Sprintf("期限跨越尚无节假日数据的年份 %v，按普通周末规则暂估；请在日历中补录该年安排", years)
+		out["warning"] = fmt.Sprintf("期限跨越尚无节假日数据的年份 %v，按普通周末规则暂估；请在日历中补录该年安排，并将该年标记为已公布", years)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -255,4 +262,35 @@ func (s *Server) putCalendarDay(c echo.Context) error {
 		return err
 	}
 	return s.calendarDay(c)
+}
+
+// putCalendarYear marks a year's holiday schedule as published (entered in
+// full) or not (admin, audited). A year is known to the calendar when the
+// embedded data lists it or it is published; an override of a single day
+// does not make its year known (R-BR-1).
+func (s *Server) putCalendarYear(c echo.Context) error {
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil || year < 1900 || year > 9999 {
+		return beian.Errorf(beian.CodeInvalid, "年份应为四位数字，例如 2027：%q", c.Param("year"))
+	}
+	var b struct {
+		Published *bool `json:"published"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.Published == nil {
+		return beian.Errorf(beian.CodeInvalid, "需要 published: true（该年节假日安排已公布并录入）或 published: false")
+	}
+	if err := s.d.Store.PublishYear(c.Request().Context(), year, *b.Published, caller(c).Name); err != nil {
+		return err
+	}
+	cal, err := s.calendarFor(c)
+	if err != nil {
+		return err
+	}
+	known := cal.KnownYears()
+	return c.JSON(http.StatusOK, map[string]any{
+		"year": year, "published": *b.Published, "known": slices.Contains(known, year), "known_years": known,
+	})
 }

@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	v1.GET("/calendar/due", s.calendarDue, allow(append(staff, RoleTech, RoleBureau)...))
 	v1.GET("/calendar/days/:date", s.calendarDay, allow(append(staff, RoleTech, RoleBureau)...))
 	v1.PUT("/calendar/days/:date", s.putCalendarDay, allow())
+	v1.PUT("/calendar/years/:year", s.putCalendarYear, allow())
 
 	v1.GET("/rules", s.getRules, allow(RoleSupervisor))
 	v1.PUT("/rules", s.putRules, allow())

@@ -5,9 +5,10 @@
 // The holiday schedule comes from the State Council notices as published by
 // github.com/NateScarlet/holiday-cn (MIT, see holidaydata/LICENSE), embedded
 // at build time, plus the overrides staff enter through the API. Every answer
-// says whether the year it falls in is known; a deadline that crosses an
-// unknown year is computed by the plain weekday rule and marked provisional,
-// never guessed silently.
+// says whether the year it falls in is known (the embedded data lists it, or
+// staff have marked it published); a deadline that crosses an unknown year is
+// computed by the plain weekday rule and marked provisional, never guessed
+// silently.
 package calendar
 
 import (
@@ -80,7 +81,8 @@ type DayInfo struct {
 	// days off and its make-up working days; empty for an ordinary day.
 	Name string
 	// Known is true when the date's year is known (see New); when false the
-	// answer is the plain weekday rule and may be wrong.
+	// answer is the plain weekday rule (or a staff override of the date) and
+	// may be wrong.
 	Known bool
 	// Source is SourceHolidayCN, SourceOverride or SourceWeekday.
 	Source string
@@ -193,19 +195,24 @@ func holidayFileNames() ([]string, error) {
 // ignored; validate dates with ParseDate before storing them.
 //
 // A year is known when the embedded data has at least one day listed for it
-// (by the year of the file that lists it) or staff have entered at least one
-// override dated in it. Entering next year's schedule through the API, as
-// soon as the State Council publishes it, is how staff make that year known;
-// a single override is taken to mean the whole year has been entered.
-func New(overrides []beian.CalendarDay) *Calendar {
+// (by the year of the file that lists it) or it is among published: the
+// years staff have marked as published once they have entered that year's
+// whole schedule, as soon as the State Council publishes it (R-BR-1). An
+// override alone does not make its year known: one corrected day says
+// nothing about the rest of the year, and a deadline in a year whose Spring
+// Festival nobody has entered must stay provisional.
+func New(overrides []beian.CalendarDay, published []int) *Calendar {
 	c := &Calendar{
 		days:  make(map[string]listedDay, len(embeddedDays)+len(overrides)),
-		known: make(map[int]bool, len(embeddedKnown)+1),
+		known: make(map[int]bool, len(embeddedKnown)+len(published)),
 	}
 	for k, v := range embeddedDays {
 		c.days[k] = v
 	}
 	for y := range embeddedKnown {
+		c.known[y] = true
+	}
+	for _, y := range published {
 		c.known[y] = true
 	}
 	for _, o := range overrides {
@@ -215,7 +222,6 @@ func New(overrides []beian.CalendarDay) *Calendar {
 		}
 		// Normalise so that "2027-1-1"-style input cannot slip past the map key.
 		c.days[t.Format(DateLayout)] = listedDay{off: o.Off, name: o.Name, source: SourceOverride}
-		c.known[t.Year()] = true
 	}
 	return c
 }

@@ -43,6 +43,7 @@ func TestKnownYears(t *testing.T) {
 	tests := []struct {
 		name      string
 		overrides []beian.CalendarDay
+		published []int
 		want      []int
 	}{
 		{
@@ -51,9 +52,21 @@ func TestKnownYears(t *testing.T) {
 			want: []int{2020, 2021, 2022, 2023, 2024, 2025, 2026},
 		},
 		{
-			name:      "an override publishes 2027",
+			// One corrected day says nothing about the rest of the year (R-BR-1).
+			name:      "an override alone does not make 2027 known",
 			overrides: []beian.CalendarDay{{Date: "2027-01-01", Off: true, Name: "元旦"}},
+			want:      []int{2020, 2021, 2022, 2023, 2024, 2025, 2026},
+		},
+		{
+			name:      "publishing 2027 makes it known",
+			overrides: []beian.CalendarDay{{Date: "2027-01-01", Off: true, Name: "元旦"}},
+			published: []int{2027},
 			want:      []int{2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027},
+		},
+		{
+			name:      "a published year needs no override",
+			published: []int{2028, 2026},
+			want:      []int{2020, 2021, 2022, 2023, 2024, 2025, 2026, 2028},
 		},
 		{
 			name:      "a malformed override is ignored",
@@ -64,7 +77,7 @@ func TestKnownYears(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, calendar.New(tt.overrides).KnownYears())
+			require.Equal(t, tt.want, calendar.New(tt.overrides, tt.published).KnownYears())
 		})
 	}
 }
@@ -75,7 +88,9 @@ func TestDay(t *testing.T) {
 		{Date: "2026-03-10", Off: true, Name: "临时闭馆"},
 		// An override beats the embedded data: staff reopen a holiday.
 		{Date: "2026-10-07", Off: false, Name: "国庆节（管局上班）"},
-	})
+		// An override in an unpublished year decides its date, but the year stays unknown.
+		{Date: "2027-01-01", Off: true, Name: "元旦"},
+	}, nil)
 	tests := []struct {
 		name string
 		at   time.Time
@@ -127,6 +142,11 @@ func TestDay(t *testing.T) {
 			want: calendar.DayInfo{Date: "2027-03-01", Working: true, Known: false, Source: calendar.SourceWeekday},
 		},
 		{
+			name: "override in an unpublished year: the date is off, the year unknown",
+			at:   sh(t, "2027-01-01 10:00"),
+			want: calendar.DayInfo{Date: "2027-01-01", Working: false, Name: "元旦", Known: false, Source: calendar.SourceOverride},
+		},
+		{
 			// 2022-12-31 is listed in 2023.json, not in 2022.json.
 			name: "December date from the next year's file",
 			at:   sh(t, "2022-12-31 10:00"),
@@ -152,6 +172,7 @@ func TestBureauDue(t *testing.T) {
 	tests := []struct {
 		name             string
 		overrides        []beian.CalendarDay
+		published        []int
 		submitted        time.Time
 		workingDays      int
 		want             time.Time
@@ -253,13 +274,35 @@ func TestBureauDue(t *testing.T) {
 			wantUnknownYears: []int{2027},
 		},
 		{
-			// Staff enter 2027's New Year holiday: 2027 is known and 01-01 is
-			// off, so the count ends one working day later.
-			name:        "override publishing 2027 removes provisional",
+			// Staff enter 2027's New Year holiday only: 01-01 is off, so the
+			// count ends one working day later, but 2027's Spring Festival is
+			// still unknown and the deadline stays provisional (R-BR-1).
+			name:             "an override alone leaves 2027 provisional",
+			overrides:        []beian.CalendarDay{{Date: "2027-01-01", Off: true, Name: "元旦"}},
+			submitted:        sh(t, "2026-12-15 10:00"),
+			workingDays:      20,
+			want:             closeOf(t, "2027-01-13"),
+			wantUnknownYears: []int{2027},
+		},
+		{
+			// Staff enter 2027's schedule and mark the year published.
+			name:        "publishing 2027 removes provisional",
 			overrides:   []beian.CalendarDay{{Date: "2027-01-01", Off: true, Name: "元旦"}},
+			published:   []int{2027},
 			submitted:   sh(t, "2026-12-15 10:00"),
 			workingDays: 20,
 			want:        closeOf(t, "2027-01-13"),
+		},
+		{
+			// 2027-01-15 Fri + 20 working days by the weekday rule ends
+			// 2027-02-12 Fri, right across where the Spring Festival falls
+			// (2027-02-06): without 2027 published that cannot be trusted.
+			name:             "a 2027 deadline across the unpublished Spring Festival is provisional",
+			overrides:        []beian.CalendarDay{{Date: "2027-10-01", Off: true, Name: "国庆节"}},
+			submitted:        sh(t, "2027-01-15 10:00"),
+			workingDays:      20,
+			want:             closeOf(t, "2027-02-12"),
+			wantUnknownYears: []int{2027},
 		},
 		{
 			// 03-03..06 1–4, 03-09..13 5–9, 03-16..20 10–14, 03-23..27 15–19, 03-30 20.
@@ -294,7 +337,7 @@ func TestBureauDue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := calendar.New(tt.overrides).BureauDue(tt.submitted, tt.workingDays)
+			got, err := calendar.New(tt.overrides, tt.published).BureauDue(tt.submitted, tt.workingDays)
 			require.NoError(t, err)
 			require.True(t, tt.want.Equal(got.At), "due %s, want %s", got.At, tt.want)
 			require.Equal(t, calendar.Shanghai, got.At.Location())
@@ -320,7 +363,7 @@ func TestAddWorkingDays(t *testing.T) {
 		{name: "keeps the clock time across National Day", from: sh(t, "2026-09-28 10:15"), n: 3, want: sh(t, "2026-10-08 10:15")},
 		{name: "Friday to Monday", from: sh(t, "2026-03-06 09:00"), n: 1, want: sh(t, "2026-03-09 09:00")},
 	}
-	cal := calendar.New(nil)
+	cal := calendar.New(nil, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -334,7 +377,7 @@ func TestAddWorkingDays(t *testing.T) {
 
 func TestCountRejectsBadN(t *testing.T) {
 	t.Parallel()
-	cal := calendar.New(nil)
+	cal := calendar.New(nil, nil)
 	for _, n := range []int{0, -1, calendar.MaxWorkingDays + 1} {
 		_, err := cal.BureauDue(sh(t, "2026-03-02 10:00"), n)
 		var e *beian.Error
@@ -381,7 +424,7 @@ func FuzzBureauDue(f *testing.F) {
 	f.Add(int64(1797000000), 20) // December 2026, into 2027
 	f.Add(int64(0), 1)
 	f.Add(int64(-1), -5)
-	cal := calendar.New([]beian.CalendarDay{{Date: "2026-03-10", Off: true}, {Date: "2026-03-07", Off: false}})
+	cal := calendar.New([]beian.CalendarDay{{Date: "2026-03-10", Off: true}, {Date: "2026-03-07", Off: false}, {Date: "2027-10-08", Off: true}}, []int{2030})
 	const lo, span = 631152000, 3786912000 - 631152000 // 1990 to 2090
 	f.Fuzz(func(t *testing.T, sec int64, n int) {
 		submitted := time.Unix(lo+((sec%span)+span)%span, 0)
