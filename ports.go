@@ -145,6 +145,7 @@ type Correction struct {
 	EmailSubject         string
 	FilingPasswordSealed string
 	CustomerID           string // the holder of the product owning the corrected IPs
+	FilingNumber         string
 	CreatedBy            string
 	CreatedAt            time.Time
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/calendar"
+	"github.com/beian/beian/mail"
 	"github.com/beian/beian/workflows"
 )
 
@@ -78,6 +79,12 @@ func (a *Activities) SendMail(ctx context.Context, key string) error {
 		return nil
 	}
 	if err := a.Mailer.Send(ctx, *m); err != nil {
+		if beian.ErrorCode(err) == beian.CodeInvalid || mail.Permanent(err) {
+			// A retry cannot help: say so on the case's timeline for staff.
+			_ = a.Store.AddEvent(ctx, m.CaseID, beian.Event{At: time.Now(), Event: "mail_failed", Actor: "system",
+				Detail: fmt.Sprintf("邮件「%s」无法投递（%v）：请核对收件地址后联系用户", m.Subject, m.To)})
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("send mail %s: %v", key, err), beian.CodeInvalid, nil)
+		}
 		return fmt.Errorf("send mail %s: %w", key, err)
 	}
 	if err := a.Store.MarkMailSent(ctx, key, time.Now()); err != nil {

@@ -80,6 +80,7 @@ func (a *Activities) alreadyApplied(ctx context.Context, c *beian.Case, seq int)
 
 func result(c *beian.Case) workflows.ApplyResult {
 	return workflows.ApplyResult{
+		Domain: c.PrimaryName(), Province: c.Routing.Province, BureauProvince: c.Routing.BureauProvince,
 		Status:       c.Status,
 		PurgeAt:      c.Deadlines.PurgeAt,
 		BureauDueAt:  c.Deadlines.BureauDueAt,
@@ -178,7 +179,7 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		b.note("收到材料：" + strings.Join(req.Received, "、"))
 		if c.MaterialsComplete() {
 			b.t.Event.Event = "materials_complete"
-			b.startReview(ctx)
+			return b.startReview(ctx)
 		} else {
 			b.t.Event.Event = "materials_received"
 		}
@@ -191,6 +192,9 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 			b.note("原因：" + strings.Join(req.Reasons, "；"))
 			b.toFiler("correction-needed", notices.CorrectionNeeded(c, req.Reasons)) // R-RV-4
 			return nil
+		}
+		if !c.MaterialsComplete() { // R-RV-2: materials complete before anything is submitted
+			return beian.Errorf(beian.CodeInvalidState, "材料尚未收齐，不能审核通过：%s", strings.Join(missing(c), "、"))
 		}
 		c.ReviewReasons = nil
 		if !c.Type.NeedsBureau() { // cancel_access: our own act, no bureau (R-TY)
@@ -214,10 +218,22 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		c.Sponsor, c.Principal, c.Website = cor.Sponsor, cor.Principal, cor.Website
 		c.Routing, c.Checklist, c.EmailSubject = cor.Routing, cor.Checklist, cor.EmailSubject
 		c.FilingPasswordSealed = cor.FilingPasswordSealed
+		if cor.FilingNumber != "" {
+			c.FilingNumber = cor.FilingNumber
+		}
 		if cor.CustomerID != "" {
 			c.CustomerID = cor.CustomerID
 		}
 		c.ReviewReasons = nil
+		if !c.MaterialsComplete() {
+			// The correction asks for more (e.g. an organisation's licence, a
+			// pre-approval): back to collecting materials, without a new purge clock.
+			c.Deadlines.PurgeAt = nil
+			b.setStatus(beian.StatusAwaitingMaterials)
+			b.note("更正后材料清单有新的必需项，待收齐后再审核")
+			b.toFiler("materials-needed", notices.Receipt(c))
+			return nil
+		}
 		b.setStatus(beian.StatusUnderReview)
 
 	case string(beian.ActionBureauReceived):
@@ -289,6 +305,11 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		b.access(beian.AccessRestore, nonEmpty(req.Reason, "恢复接入"))
 		b.toFiler("access-restored", notices.AccessRestored(c))
 
+	case workflows.EventSignalRefused: // a bureau result the case could not take
+		b.t.Event.Event = "bureau_signal_refused"
+		b.note(fmt.Sprintf("管局接口结果（结论 %s，备案号 %s）未能应用：%s", req.Decision, req.FilingNumber, req.Reason))
+		b.toStaff("bureau-signal-refused", notices.BureauSignalRefused(c, req.Decision, req.FilingNumber, req.Reason))
+
 	case workflows.EventPurge: // R-RV-5
 		b.t.Event.Event = "purged"
 		b.setStatus(beian.StatusPurged)
@@ -317,19 +338,49 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 
 // startReview moves a case whose materials are complete into our review and
 // creates the verification call task (R-RV-2, R-VC).
-func (b *builder) startReview(ctx context.Context) {
+func (b *builder) startReview(ctx context.Context) error {
 	b.setStatus(beian.StatusUnderReview)
 	b.c.Deadlines.PurgeAt = nil
-	due := b.at.Add(24 * time.Hour)
-	if cal, err := b.a.Calendar(ctx); err == nil { // same day rule R-RV-6: by the next working day's close
-		if d, err := cal.BureauDue(b.at, 1); err == nil {
-			due = d.At
-		}
+	due, err := b.sameDay(ctx)
+	if err != nil {
+		return err
 	}
 	b.t.Tasks = append(b.t.Tasks, beian.Task{
 		Key: b.key("verification-call"), Kind: beian.TaskVerificationCall, Status: beian.TaskOpen,
 		CaseID: b.c.ID, DueAt: due, Script: beian.VerificationScript(b.c), CreatedAt: b.at,
 	})
+	return nil
+}
+
+// sameDay is when work that arrives at b.at is due (R-RV-6 当日事，当日毕):
+// 17:30 the same day when it arrives on a working day before then, else
+// 17:30 on the next working day.
+func (b *builder) sameDay(ctx context.Context) (time.Time, error) {
+	cal, err := b.a.Calendar(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	local := b.at.In(shanghai)
+	close := time.Date(local.Year(), local.Month(), local.Day(), 17, 30, 0, 0, shanghai)
+	if cal.Day(local).Working && local.Before(close) {
+		return close, nil
+	}
+	d, err := cal.BureauDue(b.at, 1)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.At, nil
+}
+
+// missing lists the titles of required checklist items not yet received.
+func missing(c *beian.Case) []string {
+	var out []string
+	for _, it := range c.Checklist {
+		if it.Required && !it.Received {
+			out = append(out, it.Title)
+		}
+	}
+	return out
 }
 
 // submit sends a reviewed case to the bureau and starts its 20-working-day

@@ -368,7 +368,7 @@ func (s *Server) corrections(c echo.Context) error {
 	cor := &beian.Correction{
 		CaseID: cur.ID, Sponsor: next.Sponsor, Principal: next.Principal, Website: next.Website,
 		Routing: res.Routing, Checklist: keepReceived(res.Checklist, cur.Checklist), EmailSubject: res.EmailSubject,
-		FilingPasswordSealed: next.FilingPasswordSealed, CustomerID: next.CustomerID, CreatedBy: caller(c).Name,
+		FilingPasswordSealed: next.FilingPasswordSealed, CustomerID: next.CustomerID, FilingNumber: next.FilingNumber, CreatedBy: caller(c).Name,
 	}
 	if err := s.d.Store.SaveCorrection(ctx, cor); err != nil {
 		return err

@@ -32,3 +32,13 @@ func AccessActionForTech(c *beian.Case, kind, reason string) Message {
 	fmt.Fprintf(&b, "原因：%s\n\n%s 备案组\n", reason, c.Routing.AccessProvider)
 	return Message{Subject: fmt.Sprintf("【%s】%s %s", verb, c.CaseNo, c.PrimaryName()), Body: b.String()}
 }
+
+// BureauSignalRefused alerts staff that a bureau result arrived from the
+// integration but the case could not take it (e.g. a decision for a case no
+// longer under bureau review): someone must look at it.
+func BureauSignalRefused(c *beian.Case, decision, number, reason string) Message {
+	var b strings.Builder
+	fmt.Fprintf(&b, "备案专员：\n\n管局接口送来的结果未能应用到备案申请 %s（%s，当前状态：%s）。\n", c.CaseNo, c.PrimaryName(), c.Status.Title())
+	fmt.Fprintf(&b, "结论：%s\n备案号：%s\n原因：%s\n\n请核对管局系统中的状态并手工处理。\n", decision, number, reason)
+	return Message{Subject: fmt.Sprintf("【需处理】管局结果未能应用 %s %s", c.CaseNo, c.PrimaryName()), Body: b.String()}
+}

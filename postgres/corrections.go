@@ -25,6 +25,7 @@ type correctionRow struct {
 	EmailSubject         string             `json:"email_subject"`
 	FilingPasswordSealed string             `json:"filing_password_sealed"`
 	CustomerID           string             `json:"customer_id"`
+	FilingNumber         string             `json:"filing_number"`
 }
 
 func correctionToRow(c *beian.Correction) correctionRow {
@@ -38,6 +39,7 @@ func correctionToRow(c *beian.Correction) correctionRow {
 		Mailbox: c.Routing.Mailbox, BureauProvince: c.Routing.BureauProvince,
 		Checklist: checklistToRows(c.Checklist), EmailSubject: c.EmailSubject,
 		FilingPasswordSealed: c.FilingPasswordSealed, CustomerID: c.CustomerID,
+		FilingNumber: c.FilingNumber,
 	}
 }
 
@@ -52,6 +54,7 @@ func correctionFromRow(r correctionRow) beian.Correction {
 			Mailbox: r.Mailbox, BureauProvince: r.BureauProvince},
 		Checklist: checklistFromRows(r.Checklist), EmailSubject: r.EmailSubject,
 		FilingPasswordSealed: r.FilingPasswordSealed, CustomerID: r.CustomerID,
+		FilingNumber: r.FilingNumber,
 	}
 }
 

@@ -21,7 +21,11 @@ func Reconcile(ctx context.Context, store beian.Store, engine *Engine, log *slog
 			return started, err
 		}
 		for i := range page.Items {
-			c := &page.Items[i]
+			c, err := store.GetCase(ctx, page.Items[i].ID) // with its timeline: InputFor needs the last transition number
+			if err != nil {
+				log.Warn("reconcile: load case", "case_id", page.Items[i].ID, "error", err.Error())
+				continue
+			}
 			if err := engine.Start(ctx, workflows.InputFor(c)); err != nil {
 				log.Warn("reconcile: start workflow", "case_id", c.ID, "error", err.Error())
 				continue

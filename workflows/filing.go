@@ -32,7 +32,7 @@ type filing struct {
 	st      State
 	mu      workflow.Mutex
 	changed workflow.Channel // wakes the main loop after a transition
-	mailing int              // mail sends still running
+	pending []Dispatch       // background activity calls still running
 	logger  interface {
 		Info(string, ...any)
 		Warn(string, ...any)
@@ -54,11 +54,16 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 		logger:  workflow.GetLogger(ctx),
 	}
 	fresh := in.State == nil
+	var carried []Dispatch
 	if fresh {
 		purge := in.PurgeAt
-		w.st = State{Status: beian.StatusAwaitingMaterials, PurgeAt: &purge}
+		w.st = State{
+			Status: beian.StatusAwaitingMaterials, PurgeAt: &purge, Seq: in.StartSeq,
+			Domain: in.Domain, Province: in.Province, BureauProvince: in.BureauProvince,
+		}
 	} else {
 		w.st = *in.State
+		carried, w.st.Pending = w.st.Pending, nil
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return w.st, nil }); err != nil {
 		return w.st, err
@@ -74,7 +79,8 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 		}
 	}
 	w.upsertSearchAttributes(ctx)
-	if fresh {
+	w.dispatch(ctx, carried) // mail and webhooks the previous run had not finished
+	if fresh && !in.Resumed {
 		// The receipt: the filer learns the checklist, mailbox and subject (R-IN-2, R-IN-3).
 		if _, err := w.transition(ctx, EventReceipt, ActionRequest{Actor: "system"}); err != nil {
 			return w.st, err
@@ -84,11 +90,13 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 	signals := workflow.GetSignalChannel(ctx, SignalBureauDecision)
 	for !w.st.Status.Terminal() {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() { // a filing lives for years: cut its history
-			w.drainSignals(ctx, signals)
-			if err := w.quiesce(ctx); err != nil {
+			// Updates finish and every signal is applied here; background mail
+			// does not hold the case up (its timers would wait): it is carried over.
+			if err := w.settle(ctx, signals, false); err != nil {
 				return w.st, err
 			}
 			st := w.st
+			st.Pending = append([]Dispatch(nil), w.pending...)
 			next := w.in
 			next.State = &st
 			return w.st, workflow.NewContinueAsNewError(ctx, Filing, next)
@@ -97,13 +105,25 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 			return w.st, err
 		}
 	}
-	w.drainSignals(ctx, signals)
-	return w.st, w.quiesce(ctx)
+	// An ended case still sends its last mail before the workflow closes.
+	return w.st, w.settle(ctx, signals, true)
 }
 
-// quiesce waits until no update handler and no mail send is running.
-func (w *filing) quiesce(ctx workflow.Context) error {
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.mailing == 0 })
+// settle waits until no update handler (and, with background, no mail or
+// webhook call) is running and no signal is left unread, so nothing that
+// arrived is lost when this run ends.
+func (w *filing) settle(ctx workflow.Context, signals workflow.ReceiveChannel, background bool) error {
+	for {
+		err := workflow.Await(ctx, func() bool {
+			return workflow.AllHandlersFinished(ctx) && (!background || len(w.pending) == 0)
+		})
+		if err != nil {
+			return err
+		}
+		if !w.drainSignals(ctx, signals) {
+			return nil
+		}
+	}
 }
 
 // deadline is the one timer the current status needs, if any.
@@ -176,19 +196,23 @@ func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
 	return w.transitionLocked(ctx, event, ActionRequest{Actor: "system"})
 }
 
-// drainSignals applies bureau signals that arrived but were not yet read.
-func (w *filing) drainSignals(ctx workflow.Context, signals workflow.ReceiveChannel) {
+// drainSignals applies bureau signals that arrived but were not yet read,
+// and reports whether there were any.
+func (w *filing) drainSignals(ctx workflow.Context, signals workflow.ReceiveChannel) bool {
+	any := false
 	for {
 		var sig ActionRequest
 		if !signals.ReceiveAsync(&sig) {
-			return
+			return any
 		}
+		any = true
 		w.onSignal(ctx, sig)
 	}
 }
 
 // onSignal applies a bureau result that came as a signal. A signal cannot be
-// refused, so a result the case cannot take is logged and kept on the timeline.
+// refused to its sender, so a result the case cannot take is kept on the
+// timeline and staff are alerted.
 func (w *filing) onSignal(ctx workflow.Context, req ActionRequest) {
 	action := beian.ActionBureauDecision
 	if req.Decision == "" && req.BureauReceived {
@@ -196,6 +220,11 @@ func (w *filing) onSignal(ctx workflow.Context, req ActionRequest) {
 	}
 	if err := w.validate(action, req); err != nil {
 		w.logger.Warn("bureau signal refused", "case", w.in.CaseNo, "error", err)
+		refused := req
+		refused.Reason = errorMessage(err)
+		if _, err := w.transition(ctx, EventSignalRefused, refused); err != nil {
+			w.logger.Error("record refused bureau signal", "case", w.in.CaseNo, "error", err)
+		}
 		return
 	}
 	if _, err := w.act(ctx, action, req); err != nil {
@@ -302,33 +331,50 @@ func (w *filing) transitionLocked(ctx workflow.Context, action string, req Actio
 	w.st.Overdue = res.Overdue
 	w.st.RectifyBy = res.RectifyBy
 	w.st.FilingNumber = res.FilingNumber
+	if res.Domain != "" || res.Province != "" {
+		w.st.Domain, w.st.Province, w.st.BureauProvince = res.Domain, res.Province, res.BureauProvince
+	}
 	w.upsertSearchAttributes(ctx)
-	w.dispatch(ctx, ActivitySendMail, res.MailKeys)
-	w.dispatch(ctx, ActivityNotifyAccess, res.AccessKeys)
+	w.dispatch(ctx, dispatches(ActivitySendMail, res.MailKeys))
+	w.dispatch(ctx, dispatches(ActivityNotifyAccess, res.AccessKeys))
 	w.changed.SendAsync(struct{}{})
 	return w.st, nil
 }
 
-// dispatch runs activity once per key in the background (sending outbox
-// mail, notifying network control): an update answers without waiting for
-// SMTP, and the workflow does not end or continue as new before they are done.
-func (w *filing) dispatch(ctx workflow.Context, activity string, keys []string) {
-	if len(keys) == 0 {
+func dispatches(activity string, keys []string) []Dispatch {
+	var out []Dispatch
+	for _, k := range keys {
+		out = append(out, Dispatch{Activity: activity, Key: k})
+	}
+	return out
+}
+
+// dispatch runs the calls in the background (sending outbox mail,
+// notifying network control): an update answers without waiting for SMTP.
+// They are tracked in w.pending until done, so an ended case waits for them
+// and a continued-as-new one carries them over.
+func (w *filing) dispatch(ctx workflow.Context, work []Dispatch) {
+	if len(work) == 0 {
 		return
 	}
-	w.mailing++
+	w.pending = append(w.pending, work...)
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { w.mailing-- }()
-		mctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			StartToCloseTimeout: time.Minute,
 			RetryPolicy: &temporal.RetryPolicy{
 				InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
 				NonRetryableErrorTypes: beian.NonRetryableCodes,
 			},
 		})
-		for _, k := range keys {
-			if err := workflow.ExecuteActivity(mctx, activity, k).Get(ctx, nil); err != nil {
-				w.logger.Error("dispatch failed", "activity", activity, "key", k, "error", err)
+		for _, d := range work {
+			if err := workflow.ExecuteActivity(actx, d.Activity, d.Key).Get(ctx, nil); err != nil {
+				w.logger.Error("dispatch failed", "activity", d.Activity, "key", d.Key, "error", err)
+			}
+			for i, p := range w.pending {
+				if p == d {
+					w.pending = append(w.pending[:i], w.pending[i+1:]...)
+					break
+				}
 			}
 		}
 	})
@@ -338,13 +384,17 @@ func (w *filing) upsertSearchAttributes(ctx workflow.Context) {
 	updates := []temporal.SearchAttributeUpdate{
 		SAStatus.ValueSet(string(w.st.Status)),
 		SACaseNo.ValueSet(w.in.CaseNo),
-		SAProvince.ValueSet(w.in.Province),
-		SABureauProvince.ValueSet(w.in.BureauProvince),
+		SAProvince.ValueSet(w.st.Province),
+		SABureauProvince.ValueSet(w.st.BureauProvince),
 	}
-	if w.in.Domain != "" {
-		updates = append(updates, SADomain.ValueSet(w.in.Domain))
+	if w.st.Domain != "" {
+		updates = append(updates, SADomain.ValueSet(w.st.Domain))
+	} else {
+		updates = append(updates, SADomain.ValueUnset())
 	}
-	if w.st.BureauDueAt != nil {
+	// BeianBureauDue is set only while the bureau has the case, so a search
+	// for due dates finds only cases still waiting (R-BR-4).
+	if w.st.Status == beian.StatusBureauReview && w.st.BureauDueAt != nil {
 		updates = append(updates, SABureauDue.ValueSet(*w.st.BureauDueAt))
 	} else {
 		updates = append(updates, SABureauDue.ValueUnset())
@@ -372,4 +422,13 @@ func unwrapActivityError(err error) error {
 		return temporal.NewNonRetryableApplicationError(appErr.Message(), appErr.Type(), nil)
 	}
 	return fmt.Errorf("apply: %w", err)
+}
+
+// errorMessage is the staff message of an error from validate.
+func errorMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
 }

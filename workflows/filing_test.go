@@ -303,3 +303,47 @@ func TestContinueAsNewKeepsState(t *testing.T) {
 	require.Greater(t, next.State.Seq, 5)
 	require.Equal(t, f.c.ID, next.CaseID)
 }
+
+// TestSignalsNotLostAtContinueAsNew: bureau results that arrive as signals
+// in the same moment the workflow continues as new are all applied first.
+func TestSignalsNotLostAtContinueAsNew(t *testing.T) {
+	start := at("2026-11-02 09:00:00")
+	f := newFixture(t, start, activities.Config{})
+	f.update(time.Minute, beian.ActionMaterials, workflows.ActionRequest{Actor: "t", Received: f.codes()}, "")
+	f.update(2*time.Minute, beian.ActionReview, workflows.ActionRequest{Actor: "t", Result: "pass"}, "")
+	f.env.RegisterDelayedCallback(func() {
+		f.env.SetContinueAsNewSuggested(true)
+		f.env.SignalWorkflow(workflows.SignalBureauDecision, workflows.ActionRequest{Actor: "管局", BureauReceived: true})
+		f.env.SignalWorkflow(workflows.SignalBureauDecision, workflows.ActionRequest{Actor: "管局", Decision: "approved", FilingNumber: "苏ICP备4号-1"})
+	}, time.Hour)
+	f.env.ExecuteWorkflow(workflows.FilingWorkflowName, workflows.InputFor(f.c))
+	require.Empty(t, f.errs)
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, f.env.GetWorkflowError(), &can)
+	var next workflows.FilingInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.Equal(t, beian.StatusApproved, next.State.Status, "the approval signal was applied before the run ended")
+	require.Equal(t, "苏ICP备4号-1", next.State.FilingNumber)
+	c := f.caseNow()
+	require.True(t, c.BureauReceived)
+	require.Equal(t, beian.StatusApproved, c.Status)
+}
+
+// TestVerificationCallDueSameDay (R-RV-6 当日事，当日毕): materials complete on
+// a working day before 17:30 → the verification call is due 17:30 that day;
+// after 17:30 or on a holiday → 17:30 on the next working day.
+func TestVerificationCallDueSameDay(t *testing.T) {
+	for _, tc := range []struct{ start, want string }{
+		{"2026-11-02 09:00:00", "2026-11-02 17:30:00"}, // Monday morning
+		{"2026-11-02 17:00:00", "2026-11-03 17:30:00"}, // Monday, after 17:30 when the materials arrive at 17:31
+		{"2026-10-01 10:00:00", "2026-10-08 17:30:00"}, // National Day: next working day
+	} {
+		f := newFixture(t, at(tc.start), activities.Config{})
+		f.update(31*time.Minute, beian.ActionMaterials, workflows.ActionRequest{Actor: "t", Received: f.codes()}, "")
+		f.run(time.Hour)
+		tasks, err := f.db.ListTasks(context.Background(), beian.TaskVerificationCall, beian.TaskOpen)
+		require.NoError(t, err)
+		require.Len(t, tasks, 1)
+		require.Equal(t, at(tc.want), tasks[0].DueAt.In(shanghai), "materials at %s", tc.start)
+	}
+}

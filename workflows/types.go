@@ -56,6 +56,12 @@ type FilingInput struct {
 	BureauProvince string
 	// State is set when the workflow continues as new.
 	State *State
+	// StartSeq is the highest transition number the case already has, for a
+	// workflow started again for an existing case (reconcile): numbers are
+	// never reused, since Apply is idempotent by them.
+	StartSeq int
+	// Resumed is set when the case already had transitions: no receipt again.
+	Resumed bool
 	// PurgeAt is one calendar month after creation (R-RV-5), computed by the caller.
 	PurgeAt time.Time
 }
@@ -69,6 +75,19 @@ type State struct {
 	Overdue      bool
 	RectifyBy    *time.Time
 	FilingNumber string
+	// Search attributes, kept current after corrections.
+	Domain         string
+	Province       string
+	BureauProvince string
+	// Pending are mail sends and webhook calls not yet done when the
+	// workflow continued as new; the next run does them.
+	Pending []Dispatch
+}
+
+// Dispatch is one background activity call by key (SendMail, NotifyAccess).
+type Dispatch struct {
+	Activity string
+	Key      string
 }
 
 // ActionRequest is the argument of every staff update and of the bureau
@@ -108,6 +127,8 @@ const (
 	EventPurge          = "purge"
 	EventOverdue        = "overdue"
 	EventRectifyExpired = "rectify-expired"
+	// EventSignalRefused records a bureau signal the case could not take.
+	EventSignalRefused = "bureau-signal-refused"
 )
 
 // ApplyResult is what the workflow needs back from a transition.
@@ -119,9 +140,13 @@ type ApplyResult struct {
 	Overdue      bool
 	RectifyBy    *time.Time
 	FilingNumber string
-	MailKeys     []string // outbox rows to send
-	AccessKeys   []string // access actions to tell network control about
-	Events       []string
+	// The case's search-attribute values after the transition.
+	Domain         string
+	Province       string
+	BureauProvince string
+	MailKeys       []string // outbox rows to send
+	AccessKeys     []string // access actions to tell network control about
+	Events         []string
 }
 
 // InputFor is the input that starts the workflow of case c.
@@ -133,5 +158,11 @@ func InputFor(c *beian.Case) FilingInput {
 	if c.Deadlines.PurgeAt != nil {
 		in.PurgeAt = *c.Deadlines.PurgeAt
 	}
+	for _, e := range c.Timeline {
+		if e.Seq > in.StartSeq {
+			in.StartSeq = e.Seq
+		}
+	}
+	in.Resumed = in.StartSeq > 0
 	return in
 }
