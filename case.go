@@ -171,10 +171,14 @@ type Case struct {
 	Website    Website
 
 	WorkflowID string
-	CreatedBy  string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Timeline   []Event
+	// LinkedCaseID is the live filing (our own earlier case) that a change,
+	// cancel or cancel_access case works on; its domains stay with that case
+	// until this one's outcome ends or replaces it.
+	LinkedCaseID string
+	CreatedBy    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Timeline     []Event
 }
 
 // PrimaryName is the site's first domain, or its first server IP for a site

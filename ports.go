@@ -235,6 +235,13 @@ type Store interface {
 	ListPublishedYears(ctx context.Context) ([]int, error)
 	// PublishYear marks year as published or not, audited as actor (R-BR-1).
 	PublishYear(ctx context.Context, year int, published bool, actor string) error
+
+	// LiveFilingByNumber returns the live filing (status OnRecord) with the
+	// filing number, nil, nil when we hold none (R-TY).
+	LiveFilingByNumber(ctx context.Context, filingNumber string) (*Case, error)
+	// InProgressLinkedTo returns the application in progress linked to the
+	// live filing caseID, nil, nil when there is none.
+	InProgressLinkedTo(ctx context.Context, caseID string) (*Case, error)
 }
 
 // DomainHolder is the case holding a domain: an open application or a live

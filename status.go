@@ -16,13 +16,14 @@ const (
 	StatusCancelled         Status = "CANCELLED"          // 备案号已注销
 	StatusRectifying        Status = "RECTIFYING"         // 整改中 (24 h)
 	StatusAccessCancelled   Status = "ACCESS_CANCELLED"   // 已取消接入
+	StatusSuperseded        Status = "SUPERSEDED"         // 已被变更取代: a change of this filing was approved
 )
 
 // AllStatuses lists every status, in lifecycle order.
 var AllStatuses = []Status{
 	StatusAwaitingMaterials, StatusUnderReview, StatusNeedsCorrection, StatusBureauReview,
 	StatusApproved, StatusBureauReturned, StatusPurged, StatusWithdrawn, StatusCancelled,
-	StatusRectifying, StatusAccessCancelled,
+	StatusRectifying, StatusAccessCancelled, StatusSuperseded,
 }
 
 // Valid reports whether s is a known status.
@@ -38,7 +39,13 @@ func (s Status) Valid() bool {
 // Terminal reports whether the case has ended; its workflow completes and its
 // domains are free to be filed again.
 func (s Status) Terminal() bool {
-	return s == StatusPurged || s == StatusWithdrawn || s == StatusCancelled
+	return s == StatusPurged || s == StatusWithdrawn || s == StatusCancelled || s == StatusSuperseded
+}
+
+// OnRecord reports whether a case in status s is a live filing: approved,
+// possibly under rectification or with our access cancelled.
+func (s Status) OnRecord() bool {
+	return s == StatusApproved || s == StatusRectifying || s == StatusAccessCancelled
 }
 
 // Title is the Chinese name of the status shown to staff.
@@ -66,6 +73,8 @@ func (s Status) Title() string {
 		return "整改中"
 	case StatusAccessCancelled:
 		return "已取消接入"
+	case StatusSuperseded:
+		return "已被变更取代"
 	}
 	return string(s)
 }

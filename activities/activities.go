@@ -23,6 +23,12 @@ type Mailer interface {
 	Send(ctx context.Context, m beian.Mail) error
 }
 
+// Linker passes the outcome of a linked case to the live filing's workflow
+// (worker.Engine on Temporal).
+type Linker interface {
+	SignalLinked(ctx context.Context, caseID string, req workflows.ActionRequest) error
+}
+
 // AccessNotifier tells network control about an access action (optional).
 type AccessNotifier interface {
 	Notify(ctx context.Context, a beian.AccessAction) error
@@ -48,6 +54,7 @@ type Activities struct {
 	Store  beian.Store
 	Mailer Mailer
 	Access AccessNotifier // nil: access actions wait in the API for tech only
+	Linker Linker         // passes linked outcomes on (R-TY)
 	Config Config
 }
 
@@ -109,6 +116,33 @@ func (a *Activities) NotifyAccess(ctx context.Context, key string) error {
 		}
 	}
 	return temporal.NewNonRetryableApplicationError("access action "+key+" not found", beian.CodeNotFound, nil)
+}
+
+// NotifyLinked tells the live filing that the change, cancel or
+// cancel_access case caseID linked to it has its outcome: a cancellation
+// ends it (CANCELLED) or cancels our access (ACCESS_CANCELLED), an approved
+// change replaces it (SUPERSEDED) and takes its domains over.
+func (a *Activities) NotifyLinked(ctx context.Context, caseID string) error {
+	c, err := a.Store.GetCase(ctx, caseID)
+	if err != nil {
+		return appErr(err)
+	}
+	if c.LinkedCaseID == "" || a.Linker == nil {
+		return nil
+	}
+	var outcome beian.Status
+	switch {
+	case c.Type == beian.TypeCancel && c.Status == beian.StatusCancelled:
+		outcome = beian.StatusCancelled
+	case c.Type == beian.TypeCancelAccess && c.Status == beian.StatusAccessCancelled:
+		outcome = beian.StatusAccessCancelled
+	case c.Type == beian.TypeChange && c.Status.OnRecord():
+		outcome = beian.StatusSuperseded
+	default:
+		return nil
+	}
+	req := workflows.ActionRequest{Actor: "system", Decision: string(outcome), Source: c.ID, Reason: c.CaseNo}
+	return appErr(a.Linker.SignalLinked(ctx, c.LinkedCaseID, req))
 }
 
 // appErr turns a domain error into a Temporal application error typed with

@@ -44,6 +44,7 @@ func (a *Activities) Apply(ctx context.Context, in workflows.ApplyInput) (workfl
 	}
 	res := result(c)
 	res.Applied = true
+	res.Linked = b.linked
 	for _, m := range t.Mails {
 		res.MailKeys = append(res.MailKeys, m.Key)
 	}
@@ -99,6 +100,8 @@ type builder struct {
 	t   *beian.Transition
 	seq int
 	at  time.Time
+	// linked: the outcome must go to the live filing this case works on.
+	linked bool
 }
 
 func (b *builder) key(what string) string { return mailPrefix(b.c.ID, b.seq) + what }
@@ -202,6 +205,7 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 			b.setStatus(beian.StatusAccessCancelled)
 			b.access(beian.AccessCancel, "用户申请取消接入")
 			b.toFiler("access-cancelled", notices.AccessCancelled(c, "用户申请取消接入"))
+			b.linked = c.LinkedCaseID != ""
 			return nil
 		}
 		return b.submit(ctx)
@@ -265,6 +269,7 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 			b.setStatus(beian.StatusCancelled)
 			b.access(beian.AccessCancel, "备案号已注销")
 			b.toFiler("cancelled", notices.Cancelled(c))
+			b.linked = c.LinkedCaseID != ""
 			return nil
 		}
 		b.t.Event.Event = "bureau_approved"
@@ -273,6 +278,7 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 			b.access(beian.AccessOpen, "备案成功，开通接入")
 		}
 		b.toFiler("approved", notices.Approved(c)) // R-BR-2
+		b.linked = c.LinkedCaseID != ""            // an approved change replaces the live filing
 
 	case string(beian.ActionWithdraw):
 		b.t.Event.Event = "withdrawn"
@@ -309,6 +315,17 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		b.t.Event.Event = "bureau_signal_refused"
 		b.note(fmt.Sprintf("管局接口结果（结论 %s，备案号 %s）未能应用：%s", req.Decision, req.FilingNumber, req.Reason))
 		b.toStaff("bureau-signal-refused", notices.BureauSignalRefused(c, req.Decision, req.FilingNumber, req.Reason))
+
+	case workflows.EventLinkedOutcome: // R-TY: a change or cancellation of this filing ended
+		b.t.Event.Event = "linked_outcome"
+		target := beian.Status(req.Decision)
+		if !c.Status.OnRecord() || (target != beian.StatusCancelled && target != beian.StatusAccessCancelled && target != beian.StatusSuperseded) {
+			b.note(fmt.Sprintf("关联申请 %s 的结果（%s）未应用：本备案当前状态为%s", req.Reason, target, c.Status.Title()))
+			return nil
+		}
+		c.Deadlines.RectifyBy = nil
+		b.setStatus(target)
+		b.note(fmt.Sprintf("由关联申请 %s 办结", req.Reason))
 
 	case workflows.EventPurge: // R-RV-5
 		b.t.Event.Event = "purged"

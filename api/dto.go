@@ -118,6 +118,7 @@ type caseJSON struct {
 	ReviewReasons        []string            `json:"review_reasons,omitempty"`
 	RectifyReason        string              `json:"rectify_reason,omitempty"`
 	CustomerID           string              `json:"customer_id"`
+	LinkedCaseID         string              `json:"linked_case_id,omitempty"`
 	FilingNumber         *string             `json:"filing_number"`
 	FilingPassword       *string             `json:"filing_password"`
 	Sponsor              sponsorJSON         `json:"sponsor"`
@@ -281,7 +282,7 @@ func caseToJSON(c *beian.Case, reveal bool, password string) caseJSON {
 		BureauDueProvisional: c.BureauDueProvisional,
 		Overdue:              c.Overdue, BureauReceived: c.BureauReceived, Returned: c.Returned,
 		ReturnReason: c.ReturnReason, ReviewReasons: c.ReviewReasons, RectifyReason: c.RectifyReason,
-		CustomerID: c.CustomerID,
+		CustomerID: c.CustomerID, LinkedCaseID: c.LinkedCaseID,
 		Sponsor:    sponsorToJSON(c.Sponsor, mask),
 		Principal:  principalToJSON(c.Principal, mask),
 		Website:    websiteToJSON(c.Website),

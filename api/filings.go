@@ -119,6 +119,9 @@ func (s *Server) createFiling(c echo.Context) error {
 	if err := s.sponsorConflict(ctx, cs); err != nil { // R-IN-5
 		return err
 	}
+	if err := s.linkToLiveFiling(ctx, cs); err != nil { // R-TY
+		return err
+	}
 	now := s.d.Now()
 	cs.ID = newUUID()
 	cs.WorkflowID = workflows.WorkflowID(cs.ID)

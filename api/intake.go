@@ -79,10 +79,19 @@ func (s *Server) conflictViolations(ctx context.Context, c *beian.Case) ([]beian
 		return nil, err
 	}
 	var vs []beian.Violation
+	// A change or cancellation of our own live filing works on its domains.
+	linked := *c
+	if err := s.linkToLiveFiling(ctx, &linked); err != nil {
+		var be *beian.Error
+		if !errors.As(err, &be) {
+			return nil, err
+		}
+		vs = append(vs, beian.Violation{Rule: "R-TY", Code: be.Code, Field: "filing_number", Message: be.Message})
+	}
 	seen := map[string]bool{}
 	for i, d := range c.Website.Domains {
 		h, held := holders[strings.ToLower(d)]
-		if !held || seen[h.Domain] {
+		if !held || seen[h.Domain] || (linked.LinkedCaseID != "" && h.CaseID == linked.LinkedCaseID) {
 			continue
 		}
 		seen[h.Domain] = true
@@ -110,4 +119,30 @@ func displayDomain(d string) string {
 		return u + "（" + d + "）"
 	}
 	return d
+}
+
+// linkToLiveFiling links a change, cancel or cancel_access case to our own
+// live filing with its number, so the domains stay with that filing until
+// the outcome (R-TY). A transfer in of a filing we already host is refused,
+// and so is a second application on one live filing.
+func (s *Server) linkToLiveFiling(ctx context.Context, c *beian.Case) error {
+	if !c.Type.NeedsFilingNumber() {
+		return nil
+	}
+	live, err := s.d.Store.LiveFilingByNumber(ctx, c.FilingNumber)
+	if err != nil || live == nil {
+		return err
+	}
+	if c.Type == beian.TypeTransferIn {
+		return beian.Errorf(beian.CodeConflict, "备案号 %s 已由我公司接入（备案申请 %s，%s），无需办理接入备案", c.FilingNumber, live.CaseNo, live.Status.Title())
+	}
+	other, err := s.d.Store.InProgressLinkedTo(ctx, live.ID)
+	if err != nil {
+		return err
+	}
+	if other != nil {
+		return beian.Errorf(beian.CodeConflict, "备案号 %s 已有在办的%s申请 %s（%s），请在该申请中办理或待其办结", c.FilingNumber, other.Type.Title(), other.CaseNo, other.Status.Title())
+	}
+	c.LinkedCaseID = live.ID
+	return nil
 }

@@ -20,7 +20,7 @@ var mutableColumns = []string{
 	"bureau_received", "returned", "bureau_due_provisional", "return_reason", "review_reasons",
 	"filing_number", "filing_password_sealed", "rectify_reason", "rectify_source", "customer_id",
 	"sponsor", "principal", "website", "sponsor_name", "sponsor_cert_number", "principal_name",
-	"workflow_id",
+	"workflow_id", "linked_case_id",
 }
 
 // mutableArgs are the values of mutableColumns in r.
@@ -31,7 +31,7 @@ func (r *caseRow) mutableArgs() []any {
 		r.BureauReceived, r.Returned, r.BureauDueProvisional, r.ReturnReason, r.ReviewReasons,
 		r.FilingNumber, r.FilingPasswordSealed, r.RectifyReason, r.RectifySource, r.CustomerID,
 		r.Sponsor, r.Principal, r.Website, r.SponsorName, r.SponsorCertNumber, r.PrincipalName,
-		r.WorkflowID,
+		r.WorkflowID, r.LinkedCaseID,
 	}
 }
 
@@ -107,7 +107,7 @@ func (db *DB) CreateCase(ctx context.Context, c *beian.Case) error {
 			}
 			return fmt.Errorf("insert case: %w", err)
 		}
-		if err := syncDomains(ctx, tx, id, c.Website.Domains, !c.Status.Terminal()); err != nil {
+		if err := syncDomains(ctx, tx, id, c.Website.Domains, !c.Status.Terminal(), c.LinkedCaseID); err != nil {
 			return err
 		}
 		if err := checkSponsorFree(ctx, tx, id, c); err != nil {
@@ -154,13 +154,38 @@ func normaliseDomains(domains []string) []string {
 // those removed and adds the new ones, all active or all inactive. A domain
 // active on another case violates case_domains_active_domain_key; that
 // becomes a CodeDomainConflict error naming the case holding it (R-IN-5).
-func syncDomains(ctx context.Context, tx pgx.Tx, caseID string, domains []string, active bool) error {
+func syncDomains(ctx context.Context, tx pgx.Tx, caseID string, domains []string, active bool, linkedID string) error {
 	ds := normaliseDomains(domains)
 	if _, err := tx.Exec(ctx, `DELETE FROM case_domains WHERE case_id = $1 AND NOT (domain = ANY ($2))`, caseID, ds); err != nil {
 		return fmt.Errorf("drop removed domains: %w", err)
 	}
 	if len(ds) == 0 {
 		return nil
+	}
+	// A case linked to a live filing leaves that filing's domains with it
+	// (inactive here) until the outcome hands them over (handOverDomains).
+	actives := make([]bool, len(ds))
+	held := map[string]bool{}
+	if active && linkedID != "" {
+		rows, err := tx.Query(ctx, `SELECT domain FROM case_domains WHERE case_id::text = $1 AND active AND domain = ANY ($2)`, linkedID, ds)
+		if err != nil {
+			return fmt.Errorf("domains of linked case: %w", err)
+		}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return fmt.Errorf("domains of linked case: %w", err)
+			}
+			held[d] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("domains of linked case: %w", err)
+		}
+	}
+	for i, d := range ds {
+		actives[i] = active && !held[d]
 	}
 	// A savepoint, so that after a conflict tx can still ask who holds the domain.
 	sp, err := tx.Begin(ctx)
@@ -169,9 +194,9 @@ func syncDomains(ctx context.Context, tx pgx.Tx, caseID string, domains []string
 	}
 	_, err = sp.Exec(ctx, `
 		INSERT INTO case_domains (case_id, domain, active)
-		SELECT $1, d, $3 FROM unnest($2::text[]) AS d
+		SELECT $1, d, a FROM unnest($2::text[], $3::bool[]) AS t(d, a)
 		ON CONFLICT (case_id, domain) DO UPDATE SET active = excluded.active
-		WHERE case_domains.active <> excluded.active`, caseID, ds, active)
+		WHERE case_domains.active <> excluded.active`, caseID, ds, actives)
 	if err != nil {
 		if rerr := sp.Rollback(ctx); rerr != nil {
 			return fmt.Errorf("save domains: %w", rerr)
@@ -183,6 +208,30 @@ func syncDomains(ctx context.Context, tx pgx.Tx, caseID string, domains []string
 	}
 	if err := sp.Commit(ctx); err != nil {
 		return fmt.Errorf("save domains: %w", err)
+	}
+	return nil
+}
+
+// handOverDomains gives the domains of a case that was just replaced
+// (SUPERSEDED) to the approved change linked to it, in the same transaction
+// that released them.
+func handOverDomains(ctx context.Context, tx pgx.Tx, c *beian.Case) error {
+	if c.Status != beian.StatusSuperseded {
+		return nil
+	}
+	var statuses []string
+	for _, s := range beian.AllStatuses {
+		if s.OnRecord() {
+			statuses = append(statuses, string(s))
+		}
+	}
+	_, err := tx.Exec(ctx, `
+		UPDATE case_domains d SET active = true
+		FROM cases s
+		WHERE s.linked_case_id = $1 AND s.type = 'change' AND s.status = ANY ($2) AND d.case_id = s.id AND NOT d.active
+		  AND d.domain IN (SELECT domain FROM case_domains WHERE case_id = $3)`, c.ID, statuses, c.ID)
+	if err != nil {
+		return fmt.Errorf("hand domains of %s over: %w", c.ID, err)
 	}
 	return nil
 }
@@ -309,7 +358,10 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 		}
 		// Domains of an ended case are free to be filed again; were a case
 		// to come back from an end, it takes them back (or conflicts).
-		if err := syncDomains(ctx, tx, c.ID, c.Website.Domains, !c.Status.Terminal()); err != nil {
+		if err := syncDomains(ctx, tx, c.ID, c.Website.Domains, !c.Status.Terminal(), c.LinkedCaseID); err != nil {
+			return err
+		}
+		if err := handOverDomains(ctx, tx, c); err != nil {
 			return err
 		}
 		for i := range t.Mails {

@@ -101,9 +101,10 @@ func newCase(domains ...string) *beian.Case {
 			PreApprovals: []beian.PreApproval{{Category: "news", DocumentNo: "新出审字[2026]1号"}},
 			Interactive:  true,
 		},
-		WorkflowID: "filing-test",
-		CreatedBy:  "specialist:wang",
-		CreatedAt:  at,
+		LinkedCaseID: "00000000-0000-4000-8000-0000000000aa",
+		WorkflowID:   "filing-test",
+		CreatedBy:    "specialist:wang",
+		CreatedAt:    at,
 	}
 }
 

@@ -71,6 +71,11 @@ func (e *Engine) Signal(ctx context.Context, caseID string, req workflows.Action
 	return translate(err)
 }
 
+// SignalLinked passes a linked case's outcome to the live filing caseID.
+func (e *Engine) SignalLinked(ctx context.Context, caseID string, req workflows.ActionRequest) error {
+	return translate(e.Client.SignalWorkflow(ctx, workflows.WorkflowID(caseID), "", workflows.SignalLinkedOutcome, req))
+}
+
 // State asks a case's workflow where it stands.
 func (e *Engine) State(ctx context.Context, caseID string) (workflows.State, error) {
 	var st workflows.State

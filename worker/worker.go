@@ -39,4 +39,5 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(acts.Apply, activity.RegisterOptions{Name: workflows.ActivityApply})
 	r.RegisterActivityWithOptions(acts.SendMail, activity.RegisterOptions{Name: workflows.ActivitySendMail})
 	r.RegisterActivityWithOptions(acts.NotifyAccess, activity.RegisterOptions{Name: workflows.ActivityNotifyAccess})
+	r.RegisterActivityWithOptions(acts.NotifyLinked, activity.RegisterOptions{Name: workflows.ActivityNotifyLinked})
 }

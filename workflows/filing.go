@@ -17,6 +17,8 @@ const (
 	ActivitySendMail = "SendMail"
 	// ActivityNotifyAccess tells network control about an access action.
 	ActivityNotifyAccess = "NotifyAccess"
+	// ActivityNotifyLinked passes a linked case's outcome to the live filing.
+	ActivityNotifyLinked = "NotifyLinked"
 )
 
 // UpdateActions are the staff actions offered as workflow updates.
@@ -87,7 +89,10 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 		}
 	}
 
-	signals := workflow.GetSignalChannel(ctx, SignalBureauDecision)
+	signals := signalSet{
+		bureau: workflow.GetSignalChannel(ctx, SignalBureauDecision),
+		linked: workflow.GetSignalChannel(ctx, SignalLinkedOutcome),
+	}
 	for !w.st.Status.Terminal() {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() { // a filing lives for years: cut its history
 			// Updates finish and every signal is applied here; background mail
@@ -112,7 +117,7 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 // settle waits until no update handler (and, with background, no mail or
 // webhook call) is running and no signal is left unread, so nothing that
 // arrived is lost when this run ends.
-func (w *filing) settle(ctx workflow.Context, signals workflow.ReceiveChannel, background bool) error {
+func (w *filing) settle(ctx workflow.Context, signals signalSet, background bool) error {
 	for {
 		err := workflow.Await(ctx, func() bool {
 			return workflow.AllHandlersFinished(ctx) && (!background || len(w.pending) == 0)
@@ -141,7 +146,7 @@ func (w *filing) deadline() (at time.Time, event, summary string, ok bool) {
 
 // waitOnce waits for the current deadline, a transition or a bureau signal,
 // whichever comes first, and cancels the timer when it is not the one.
-func (w *filing) waitOnce(ctx workflow.Context, signals workflow.ReceiveChannel) error {
+func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
 	timerCtx, cancelTimer := workflow.WithCancel(ctx)
 	defer cancelTimer()
 	sel := workflow.NewSelector(ctx)
@@ -159,11 +164,15 @@ func (w *filing) waitOnce(ctx workflow.Context, signals workflow.ReceiveChannel)
 		})
 	}
 	sel.AddReceive(w.changed, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
-	var sig ActionRequest
-	gotSignal := false
-	sel.AddReceive(signals, func(c workflow.ReceiveChannel, _ bool) {
+	var sig, linked ActionRequest
+	gotSignal, gotLinked := false, false
+	sel.AddReceive(signals.bureau, func(c workflow.ReceiveChannel, _ bool) {
 		c.Receive(ctx, &sig)
 		gotSignal = true
+	})
+	sel.AddReceive(signals.linked, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, &linked)
+		gotLinked = true
 	})
 	cancelled := false
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelled = true })
@@ -174,6 +183,9 @@ func (w *filing) waitOnce(ctx workflow.Context, signals workflow.ReceiveChannel)
 	}
 	if gotSignal {
 		w.onSignal(ctx, sig)
+	}
+	if gotLinked {
+		w.onLinked(ctx, linked)
 	}
 	if fired != "" {
 		if _, err := w.timerFired(ctx, fired); err != nil {
@@ -198,15 +210,32 @@ func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
 
 // drainSignals applies bureau signals that arrived but were not yet read,
 // and reports whether there were any.
-func (w *filing) drainSignals(ctx workflow.Context, signals workflow.ReceiveChannel) bool {
+func (w *filing) drainSignals(ctx workflow.Context, signals signalSet) bool {
 	any := false
 	for {
 		var sig ActionRequest
-		if !signals.ReceiveAsync(&sig) {
+		switch {
+		case signals.bureau.ReceiveAsync(&sig):
+			w.onSignal(ctx, sig)
+		case signals.linked.ReceiveAsync(&sig):
+			w.onLinked(ctx, sig)
+		default:
 			return any
 		}
 		any = true
-		w.onSignal(ctx, sig)
+	}
+}
+
+// signalSet are the workflow's signal channels.
+type signalSet struct {
+	bureau, linked workflow.ReceiveChannel
+}
+
+// onLinked applies the outcome of a change, cancel or cancel_access case
+// linked to this live filing (R-TY).
+func (w *filing) onLinked(ctx workflow.Context, req ActionRequest) {
+	if _, err := w.transition(ctx, EventLinkedOutcome, req); err != nil {
+		w.logger.Error("apply linked outcome", "case", w.in.CaseNo, "error", err)
 	}
 }
 
@@ -337,6 +366,9 @@ func (w *filing) transitionLocked(ctx workflow.Context, action string, req Actio
 	w.upsertSearchAttributes(ctx)
 	w.dispatch(ctx, dispatches(ActivitySendMail, res.MailKeys))
 	w.dispatch(ctx, dispatches(ActivityNotifyAccess, res.AccessKeys))
+	if res.Linked {
+		w.dispatch(ctx, dispatches(ActivityNotifyLinked, []string{w.in.CaseID}))
+	}
 	w.changed.SendAsync(struct{}{})
 	return w.st, nil
 }

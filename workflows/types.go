@@ -20,6 +20,10 @@ const (
 	FilingWorkflowName   = "Filing"
 	QueryState           = "state"
 	SignalBureauDecision = "bureau-decision"
+	// SignalLinkedOutcome tells a live filing that a change, cancel or
+	// cancel_access case linked to it has its outcome (Decision: the status
+	// this filing takes, Source: the linked case's ID).
+	SignalLinkedOutcome = "linked-outcome"
 )
 
 // Search attributes that make every case findable in the Temporal Web UI.
@@ -129,6 +133,8 @@ const (
 	EventRectifyExpired = "rectify-expired"
 	// EventSignalRefused records a bureau signal the case could not take.
 	EventSignalRefused = "bureau-signal-refused"
+	// EventLinkedOutcome applies the outcome of a linked case to this filing.
+	EventLinkedOutcome = "linked-outcome"
 )
 
 // ApplyResult is what the workflow needs back from a transition.
@@ -144,9 +150,11 @@ type ApplyResult struct {
 	Domain         string
 	Province       string
 	BureauProvince string
-	MailKeys       []string // outbox rows to send
-	AccessKeys     []string // access actions to tell network control about
-	Events         []string
+	// Linked is set when the outcome must be passed to the linked live filing.
+	Linked     bool
+	MailKeys   []string // outbox rows to send
+	AccessKeys []string // access actions to tell network control about
+	Events     []string
 }
 
 // InputFor is the input that starts the workflow of case c.

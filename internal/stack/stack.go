@@ -106,7 +106,7 @@ func Start(t testing.TB, o Options) *Stack {
 	if o.Rectify == 0 {
 		o.Rectify = 24 * time.Hour
 	}
-	acts := &activities.Activities{Store: db, Mailer: sender, Config: activities.Config{
+	acts := &activities.Activities{Store: db, Mailer: sender, Linker: &worker.Engine{Client: srv.Client()}, Config: activities.Config{
 		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
 		StaffAlerts: []string{"supervisor@test.local"},
 	}}
