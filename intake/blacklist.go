@@ -3,6 +3,8 @@ package intake
 import (
 	"fmt"
 	"strings"
+
+	"github.com/beian/beian/secret"
 )
 
 // Blacklist entry kinds (R-IN-6), as in api.md.
@@ -72,7 +74,11 @@ func (k *checker) checkBlacklist(list []BlacklistEntry) {
 			if r := strings.TrimSpace(e.Reason); r != "" {
 				msg += "（" + r + "）"
 			}
-			k.add("R-IN-6", CodeBlacklisted, t.field, "%s%s", t.value, msg)
+			shown := t.value
+			if e.Kind == BlacklistCertNumber || e.Kind == BlacklistPhone {
+				shown = secret.Mask(shown) // the answer may be kept (Idempotency-Key): no full number in it
+			}
+			k.add("R-IN-6", CodeBlacklisted, t.field, "%s%s", shown, msg)
 		}
 	}
 }
