@@ -99,11 +99,15 @@ type Transition struct {
 type CaseFilter struct {
 	Status   Status
 	Province string // system or bureau province
-	Domain   string
-	Overdue  *bool
-	Q        string // matches case number, sponsor, principal, domain
-	Limit    int
-	Cursor   string
+	// SystemProvince (from the server IP, R-ENT-1) and BureauProvince (the
+	// reviewing bureau, R-ENT-3) filter on one of the two only.
+	SystemProvince string
+	BureauProvince string
+	Domain         string
+	Overdue        *bool
+	Q              string // matches case number, sponsor, principal, domain
+	Limit          int
+	Cursor         string
 }
 
 // CasePage is one page of a case list.

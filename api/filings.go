@@ -219,6 +219,7 @@ type listJSON[T any] struct {
 func (s *Server) listFilings(c echo.Context) error {
 	f := beian.CaseFilter{
 		Status: beian.Status(c.QueryParam("status")), Province: c.QueryParam("province"),
+		SystemProvince: c.QueryParam("system_province"), BureauProvince: c.QueryParam("bureau_province"),
 		Domain: listDomain(c.QueryParam("domain")), Q: c.QueryParam("q"),
 		Cursor: c.QueryParam("cursor"),
 	}

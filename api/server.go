@@ -104,8 +104,10 @@ func (s *Server) routes() {
 	staff := []string{RoleSpecialist, RoleSupervisor}
 	v1.POST("/filings/check", s.checkFiling, allow(RoleSpecialist, RoleSupervisor))
 	v1.POST("/filings", s.createFiling, allow(RoleSpecialist, RoleSupervisor))
-	v1.GET("/filings", s.listFilings, allow(append(staff, RoleTech, RoleBureau)...))
-	v1.GET("/filings/:id", s.getFiling, allow(append(staff, RoleTech, RoleBureau)...))
+	// Cases carry personal data: staff and the bureau integration read them, tech does not
+	// (an access action names the IPs and domains tech needs).
+	v1.GET("/filings", s.listFilings, allow(append(staff, RoleBureau)...))
+	v1.GET("/filings/:id", s.getFiling, allow(append(staff, RoleBureau)...))
 	v1.POST("/filings/:id/materials", s.materials, allow(staff...))
 	v1.POST("/filings/:id/review", s.review, allow(staff...))
 	v1.POST("/filings/:id/corrections", s.corrections, allow(staff...))

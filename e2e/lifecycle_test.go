@@ -127,6 +127,10 @@ func TestApprovalLifecycle(t *testing.T) {
 	// The list finds it by domain and province; other filters leave it out.
 	list := b.must(200, b.do("GET", "/api/v1/filings?domain=zhangsan-notes.cn&province=江苏", tokSpecialist, nil))
 	require.Len(t, list.get("items"), 1)
+	list = b.must(200, b.do("GET", "/api/v1/filings?bureau_province=广东", tokSpecialist, nil))
+	require.Len(t, list.get("items"), 1, "the reviewing bureau (R-ENT-3)")
+	list = b.must(200, b.do("GET", "/api/v1/filings?system_province=广东", tokSpecialist, nil))
+	require.Empty(t, list.get("items"), "the system province is the server IP's (R-ENT-1)")
 	list = b.must(200, b.do("GET", "/api/v1/filings?status=BUREAU_REVIEW", tokSpecialist, nil))
 	require.Empty(t, list.get("items"))
 }

@@ -303,6 +303,7 @@ func TestErrorAnswers(t *testing.T) {
 	require.Equal(t, "UNAUTHORIZED", code(b.must(401, b.do("GET", "/api/v1/filings", "wrong", nil))))
 	require.Equal(t, "FORBIDDEN", code(b.must(403, b.do("POST", "/api/v1/filings", tokTech, personFiling("x-site.cn")))))
 	require.Equal(t, "FORBIDDEN", code(b.must(403, b.do("PUT", "/api/v1/datacenters", tokSpecialist, `[]`))))
+	require.Equal(t, "FORBIDDEN", code(b.must(403, b.do("GET", "/api/v1/filings", tokTech, nil))), "tech sees access actions, not personal data")
 	require.Equal(t, "NOT_FOUND", code(b.must(404, b.do("GET", "/api/v1/filings/00000000-0000-0000-0000-000000000000", tokSpecialist, nil))))
 	require.Equal(t, "NOT_FOUND", code(b.must(404, b.do("GET", "/api/v1/filings/not-a-uuid", tokSpecialist, nil))))
 

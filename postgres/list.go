@@ -95,6 +95,12 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 		p := arg(f.Province)
 		where = append(where, fmt.Sprintf("(c.province = %s OR c.bureau_province = %s)", p, p))
 	}
+	if f.SystemProvince != "" {
+		where = append(where, "c.province = "+arg(f.SystemProvince))
+	}
+	if f.BureauProvince != "" {
+		where = append(where, "c.bureau_province = "+arg(f.BureauProvince))
+	}
 	if f.Domain != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM case_domains d WHERE d.case_id = c.id AND d.domain = "+
 			arg(strings.ToLower(strings.TrimSpace(f.Domain)))+")")

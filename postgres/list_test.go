@@ -73,6 +73,8 @@ func TestListCasesFilters(t *testing.T) {
 		{"bureau province", beian.CaseFilter{Province: "广东"}, []*beian.Case{gd}},
 		{"system province", beian.CaseFilter{Province: "安徽"}, []*beian.Case{ah}},
 		{"system or bureau province", beian.CaseFilter{Province: "江苏"}, []*beian.Case{live, gd}},
+		{"system province only", beian.CaseFilter{SystemProvince: "江苏"}, []*beian.Case{live, gd}},
+		{"bureau province only", beian.CaseFilter{BureauProvince: "江苏"}, []*beian.Case{live}},
 		{"domain, any case", beian.CaseFilter{Domain: "SHOP-ONE.CN"}, []*beian.Case{gd}},
 		{"second domain", beian.CaseFilter{Domain: "hefei-news.com.cn"}, []*beian.Case{ah}},
 		{"domain is exact", beian.CaseFilter{Domain: "hefei-news"}, nil},
