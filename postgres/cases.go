@@ -212,6 +212,22 @@ func syncDomains(ctx context.Context, tx pgx.Tx, caseID string, domains []string
 	return nil
 }
 
+// closeTasksOfEndedCase closes the open staff tasks of a case that has
+// ended (withdrawn, purged, cancelled, superseded): nobody should call a
+// filer about an application that no longer exists.
+func closeTasksOfEndedCase(ctx context.Context, tx pgx.Tx, c *beian.Case) error {
+	if !c.Status.Terminal() {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE tasks SET status = $2, completed_at = now(),
+		outcome = jsonb_build_object('closed', 'case ended', 'status', $3::text)
+		WHERE case_id = $1 AND status = $4`, c.ID, beian.TaskDone, string(c.Status), beian.TaskOpen)
+	if err != nil {
+		return fmt.Errorf("close tasks of %s: %w", c.ID, err)
+	}
+	return nil
+}
+
 // handOverDomains gives the domains of a case that was just replaced
 // (SUPERSEDED) to the approved change linked to it, in the same transaction
 // that released them.
@@ -359,6 +375,9 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 		// Domains of an ended case are free to be filed again; were a case
 		// to come back from an end, it takes them back (or conflicts).
 		if err := syncDomains(ctx, tx, c.ID, c.Website.Domains, !c.Status.Terminal(), c.LinkedCaseID); err != nil {
+			return err
+		}
+		if err := closeTasksOfEndedCase(ctx, tx, c); err != nil {
 			return err
 		}
 		if err := handOverDomains(ctx, tx, c); err != nil {

@@ -54,3 +54,25 @@ func TestSponsorOneApplicationAtATime(t *testing.T) {
 	again.Sponsor.CertNumber = "91350100M000100Y43"
 	require.NoError(t, b.db.CreateCase(b.ctx, again))
 }
+
+// TestEndedCaseClosesItsTasks: a withdrawn case leaves no open verification
+// call in the staff's task list.
+func TestEndedCaseClosesItsTasks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.createCase(t, newCase())
+	c.Status = beian.StatusUnderReview
+	_, err := b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 1, Case: c, Event: beian.Event{Seq: 1, At: c.CreatedAt, Event: "materials_complete"},
+		Tasks: []beian.Task{{Key: "case/" + c.ID + "/1/verification-call", Kind: beian.TaskVerificationCall, CaseID: c.ID, DueAt: c.CreatedAt}}})
+	require.NoError(t, err)
+	open, err := b.db.ListTasks(b.ctx, beian.TaskVerificationCall, beian.TaskOpen)
+	require.NoError(t, err)
+	require.Len(t, open, 1)
+
+	c.Status = beian.StatusWithdrawn
+	_, err = b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 2, Case: c, Event: beian.Event{Seq: 2, At: c.CreatedAt, Event: "withdrawn"}})
+	require.NoError(t, err)
+	open, err = b.db.ListTasks(b.ctx, beian.TaskVerificationCall, beian.TaskOpen)
+	require.NoError(t, err)
+	require.Empty(t, open)
+}
