@@ -68,6 +68,9 @@ type filingBody struct {
 	Website        websiteJSON   `json:"website"`
 	FilingNumber   string        `json:"filing_number"`
 	FilingPassword string        `json:"filing_password"`
+	// Overrides are violation codes a supervisor accepts for this case,
+	// from the judgement rules only (overridable); audited.
+	Overrides []string `json:"overrides,omitempty"`
 }
 
 type routingJSON struct {

@@ -28,12 +28,15 @@ type violationJSON struct {
 	Code    string `json:"code"`
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	// Overridable: a supervisor may accept it with "overrides" (a judgement
+	// rule the manual states as "一般不允许", not a hard rule).
+	Overridable bool `json:"overridable,omitempty"`
 }
 
 func violationsJSON(vs []beian.Violation) []violationJSON {
 	out := make([]violationJSON, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, violationJSON{Rule: v.Rule, Code: v.Code, Field: v.Field, Message: v.Message})
+		out = append(out, violationJSON{Rule: v.Rule, Code: v.Code, Field: v.Field, Message: v.Message, Overridable: overridable[v.Code]})
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -113,6 +114,10 @@ func (s *Server) createFiling(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	accepted, err := s.applyOverrides(c, b.Overrides, &res)
+	if err != nil {
+		return err
+	}
 	if len(res.Violations) > 0 {
 		return violationsError(res.Violations)
 	}
@@ -145,6 +150,9 @@ func (s *Server) createFiling(c echo.Context) error {
 		return err
 	}
 	c.Set(ctxCaseID, cs.ID)
+	if err := s.recordOverrides(c, cs, accepted); err != nil {
+		return err
+	}
 	if err := s.d.Engine.Start(ctx, workflows.InputFor(cs)); err != nil {
 		// The case is saved: the worker's reconcile loop starts its workflow
 		// once Temporal is back. Answer 202 with the case, not an error, so
@@ -363,8 +371,15 @@ func (s *Server) corrections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	accepted, err := s.applyOverrides(c, b.Overrides, &res)
+	if err != nil {
+		return err
+	}
 	if len(res.Violations) > 0 {
 		return violationsError(res.Violations)
+	}
+	if err := s.recordOverrides(c, cur, accepted); err != nil {
+		return err
 	}
 	if err := cur.Status.Allows(beian.ActionCorrections); err != nil {
 		return err // before storing a correction that could never apply
@@ -542,4 +557,57 @@ func (s *Server) filingMails(c echo.Context) error {
 		out.Items = append(out.Items, mailJSON{Key: m.Key, To: m.To, Subject: m.Subject, Body: m.Body, SentAt: sent})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// overridable are the violation codes a supervisor may accept case by case:
+// the manual states them as judgement ("个人网站网站名称一般不允许带有地域名称"),
+// and a word list cannot judge every name (白云和平 contains the county 云和).
+var overridable = map[string]bool{
+	"REGION_NAME_IN_PERSONAL_SITE": true,
+	"NATIONAL_WORD_IN_SITE_NAME":   true,
+}
+
+// applyOverrides drops the violations whose codes a supervisor accepted and
+// returns those it dropped. Only supervisors and admins may override, and
+// only overridable codes.
+func (s *Server) applyOverrides(c echo.Context, codes []string, res *intake.Result) ([]beian.Violation, error) {
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	if r := caller(c).Role; r != RoleSupervisor && r != RoleAdmin {
+		return nil, beian.Errorf(beian.CodeForbidden, "只有主管可以接受规则例外（overrides）")
+	}
+	accept := map[string]bool{}
+	for _, code := range codes {
+		if !overridable[code] {
+			return nil, beian.Errorf(beian.CodeInvalid, "规则 %s 不能例外放行；可放行的只有地域名称和国家字样两项判断规则", code)
+		}
+		accept[code] = true
+	}
+	var kept, accepted []beian.Violation
+	for _, v := range res.Violations {
+		if accept[v.Code] {
+			accepted = append(accepted, v)
+		} else {
+			kept = append(kept, v)
+		}
+	}
+	res.Violations = kept
+	return accepted, nil
+}
+
+// recordOverrides puts accepted violations on the case's timeline and in the
+// audit log: who accepted what, and the rule's own words.
+func (s *Server) recordOverrides(c echo.Context, cs *beian.Case, accepted []beian.Violation) error {
+	ctx := c.Request().Context()
+	for _, v := range accepted {
+		detail := fmt.Sprintf("主管接受规则例外 %s（%s）：%s", v.Code, v.Rule, v.Message)
+		if err := s.d.Store.AddEvent(ctx, cs.ID, beian.Event{At: s.d.Now(), Event: "rule_overridden", Actor: caller(c).Name, Detail: detail}); err != nil {
+			return err
+		}
+		if err := s.d.Store.Audit(ctx, beian.AuditEntry{At: s.d.Now(), Actor: caller(c).Name, Action: "override", Target: "case/" + cs.ID, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -69,6 +69,7 @@ var schemas = map[string]any{
 		"website":         ref("Website"),
 		"filing_number":   str(),
 		"filing_password": str(),
+		"overrides":       arr(enum("REGION_NAME_IN_PERSONAL_SITE", "NATIONAL_WORD_IN_SITE_NAME")),
 	}),
 	"Sponsor": obj(map[string]any{
 		"kind": enum("person", "organisation"), "name": str(), "cert_type": enum("id_card", "uscc"),

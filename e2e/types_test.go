@@ -147,3 +147,27 @@ func TestOwnFilingChangedAndCancelled(t *testing.T) {
 	b.waitCase(chID, "CANCELLED", func(r response) bool { return r.str("status") == "CANCELLED" })
 	b.must(201, b.do("POST", "/api/v1/filings", tokSupervisor, otherPerson("our-site.cn")))
 }
+
+// TestSupervisorOverride (R-IN-4): a region name in a personal site's name is
+// refused, marked overridable; a supervisor may accept it for one case, on
+// the record; nobody can wave through a hard rule.
+func TestSupervisorOverride(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	f := personFiling("baiyun-peace.cn")
+	f["website"].(map[string]any)["name"] = "白云和平的摄影集"
+	r := b.must(422, b.do("POST", "/api/v1/filings", tokSpecialist, f))
+	v := r.get("error", "violations").([]any)[0].(map[string]any)
+	require.Equal(t, "REGION_NAME_IN_PERSONAL_SITE", v["code"])
+	require.Equal(t, true, v["overridable"])
+
+	f["overrides"] = []string{"REGION_NAME_IN_PERSONAL_SITE"}
+	b.must(403, b.do("POST", "/api/v1/filings", tokSpecialist, f))
+	bad := personFiling("baiyun-peace.cn")
+	bad["overrides"] = []string{"IP_NOT_OURS"}
+	b.must(400, b.do("POST", "/api/v1/filings", tokSupervisor, bad))
+
+	r = b.must(201, b.do("POST", "/api/v1/filings", tokSupervisor, f))
+	require.Contains(t, r.str("timeline"), "rule_overridden")
+	require.Contains(t, r.str("timeline"), "王主管")
+}
