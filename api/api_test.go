@@ -55,6 +55,26 @@ func toOpenAPIPath(p string) string {
 	return strings.Join(parts, "/")
 }
 
+// TestMetricsToken: /metrics is open unless METRICS_TOKEN is set, then it
+// needs that token.
+func TestMetricsToken(t *testing.T) {
+	open := api.New(api.Deps{Metrics: promhttp.Handler()})
+	rec := httptest.NewRecorder()
+	open.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+
+	guarded := api.New(api.Deps{Metrics: promhttp.Handler(), MetricsToken: "scrape-me"})
+	rec = httptest.NewRecorder()
+	guarded.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Header.Set("Authorization", "Bearer scrape-me")
+	rec = httptest.NewRecorder()
+	guarded.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), "go_goroutines")
+}
+
 func TestHealthzNeedsNoToken(t *testing.T) {
 	s := api.New(api.Deps{})
 	rec := httptest.NewRecorder()

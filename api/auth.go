@@ -107,3 +107,17 @@ func allow(roles ...string) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// metricsAuth guards /metrics with METRICS_TOKEN when one is configured.
+func (s *Server) metricsAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.d.MetricsToken == "" {
+			return next(c)
+		}
+		tok, _ := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+		if subtle.ConstantTimeCompare([]byte(tok), []byte(s.d.MetricsToken)) != 1 {
+			return beian.Errorf(beian.CodeUnauthorized, "/metrics 需要 METRICS_TOKEN")
+		}
+		return next(c)
+	}
+}

@@ -42,7 +42,10 @@ type Deps struct {
 	Logger  *slog.Logger
 	HTTP    *metrics.HTTP
 	Metrics http.Handler // /metrics; nil to leave it out
-	Config  Config
+	// MetricsToken, when set, is the bearer token Prometheus must send to
+	// /metrics (METRICS_TOKEN); unset, /metrics is open as usual.
+	MetricsToken string
+	Config       Config
 	// Rules returns the intake rules in force (embedded defaults, admin overrides).
 	Rules func(ctx context.Context) (intake.Rules, error)
 	// FAQ is the answer bank (R-FAQ-1); the embedded one (faq.Load) when nil.
@@ -98,7 +101,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/api/v1/openapi.json", s.openapi)
 	if s.d.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(s.d.Metrics))
+		e.GET("/metrics", echo.WrapHandler(s.d.Metrics), s.metricsAuth)
 	}
 	v1 := e.Group("/api/v1", s.authenticate, s.refuseRevealOnWrite, s.idempotency)
 	staff := []string{RoleSpecialist, RoleSupervisor}

@@ -29,6 +29,7 @@ type Config struct {
 	AccessWebhookURL  string
 	AccessWebhookKey  string
 	LogLevel          string
+	MetricsToken      string
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -48,6 +49,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		AccessWebhookURL:  getenv("BEIAN_ACCESS_WEBHOOK_URL"),
 		AccessWebhookKey:  getenv("BEIAN_ACCESS_WEBHOOK_SECRET"),
 		LogLevel:          or(getenv("LOG_LEVEL"), "info"),
+		MetricsToken:      getenv("METRICS_TOKEN"),
 		RectifyWithin:     24 * time.Hour,
 	}
 	var problems []string

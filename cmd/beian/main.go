@@ -174,9 +174,10 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		srv := api.New(api.Deps{
 			Store: db, Engine: engine, Box: box, Tokens: cfg.Tokens, Logger: logger,
 			HTTP: metrics.NewHTTP(reg), Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
-			Config: api.Config{PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20},
-			Rules:  api.StoredRules(db), // embedded defaults unless an admin overrode them
-			FAQ:    bank,
+			MetricsToken: cfg.MetricsToken,
+			Config:       api.Config{PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20},
+			Rules:        api.StoredRules(db), // embedded defaults unless an admin overrode them
+			FAQ:          bank,
 		})
 		hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
