@@ -100,6 +100,21 @@ func (a *Activities) SendMail(ctx context.Context, key string) error {
 	return nil
 }
 
+// UnsentMail lists the keys of the case's outbox rows not yet sent, oldest first.
+func (a *Activities) UnsentMail(ctx context.Context, caseID string) ([]string, error) {
+	mails, err := a.Store.ListMails(ctx, caseID)
+	if err != nil {
+		return nil, appErr(err)
+	}
+	var keys []string
+	for _, m := range mails {
+		if m.SentAt == nil {
+			keys = append(keys, m.Key)
+		}
+	}
+	return keys, nil
+}
+
 // NotifyAccess sends the access action with the given key to network
 // control, when a webhook is configured.
 func (a *Activities) NotifyAccess(ctx context.Context, key string) error {

@@ -44,7 +44,7 @@ func (a *Activities) Apply(ctx context.Context, in workflows.ApplyInput) (workfl
 	}
 	res := result(c)
 	res.Applied = true
-	res.Linked = b.linked
+	res.Linked = b.linked // only the transition that reached the outcome passes it on
 	for _, m := range t.Mails {
 		res.MailKeys = append(res.MailKeys, m.Key)
 	}
@@ -57,6 +57,13 @@ func (a *Activities) Apply(ctx context.Context, in workflows.ApplyInput) (workfl
 // alreadyApplied reports a transition that an earlier attempt committed.
 func (a *Activities) alreadyApplied(ctx context.Context, c *beian.Case, seq int) (workflows.ApplyResult, error) {
 	res := result(c)
+	// Pass a linked outcome on again only if this very transition reached it.
+	res.Linked = false
+	for _, e := range c.Timeline {
+		if e.Seq == seq && outcomeEvents[e.Event] {
+			res.Linked = linkedOutcomeDue(c)
+		}
+	}
 	mails, err := a.Store.ListMails(ctx, c.ID)
 	if err != nil {
 		return res, fmt.Errorf("list mails of %s: %w", c.ID, err)
@@ -88,7 +95,30 @@ func result(c *beian.Case) workflows.ApplyResult {
 		Overdue:      c.Overdue,
 		RectifyBy:    c.Deadlines.RectifyBy,
 		FilingNumber: c.FilingNumber,
+		Linked:       linkedOutcomeDue(c),
 	}
+}
+
+// linkedOutcomeDue reports whether the case's state is an outcome the live
+// filing it is linked to must hear of. It is derived from the stored case,
+// so a retried Apply that finds its transition already written says the same.
+// outcomeEvents are the timeline events of transitions that reach an outcome
+// a linked live filing must hear of.
+var outcomeEvents = map[string]bool{"filing_cancelled": true, "access_cancellation_ordered": true, "bureau_approved": true}
+
+func linkedOutcomeDue(c *beian.Case) bool {
+	if c.LinkedCaseID == "" {
+		return false
+	}
+	switch c.Type {
+	case beian.TypeCancel:
+		return c.Status == beian.StatusCancelled
+	case beian.TypeCancelAccess:
+		return c.Status == beian.StatusAccessCancelled
+	case beian.TypeChange:
+		return c.Status.OnRecord()
+	}
+	return false
 }
 
 func mailPrefix(caseID string, seq int) string { return fmt.Sprintf("case/%s/%d/", caseID, seq) }
@@ -232,9 +262,10 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		if !c.MaterialsComplete() {
 			// The correction asks for more (e.g. an organisation's licence, a
 			// pre-approval): back to collecting materials, without a new purge clock.
-			c.Deadlines.PurgeAt = nil
+			purge := beian.AddMonths(b.at.In(shanghai), 1) // R-RV-5: a fresh month for the new items
+			c.Deadlines.PurgeAt = &purge
 			b.setStatus(beian.StatusAwaitingMaterials)
-			b.note("更正后材料清单有新的必需项，待收齐后再审核")
+			b.note("更正后材料清单有新的必需项，待收齐后再审核；" + purge.Format("2006-01-02") + " 前未收齐将删除")
 			b.toFiler("materials-needed", notices.Receipt(c))
 			return nil
 		}
@@ -303,6 +334,9 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		b.setStatus(beian.StatusApproved)
 
 	case string(beian.ActionRestoreAccess): // R-AC-1: a cancellation can be reversed
+		if c.Type == beian.TypeCancelAccess {
+			return beian.Errorf(beian.CodeInvalidState, "取消接入申请本身不能恢复接入；请在原备案申请上操作")
+		}
 		b.t.Event.Event = "access_restored"
 		if req.Reason != "" {
 			b.note(req.Reason)
@@ -313,8 +347,8 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 
 	case workflows.EventSignalRefused: // a bureau result the case could not take
 		b.t.Event.Event = "bureau_signal_refused"
-		b.note(fmt.Sprintf("管局接口结果（结论 %s，备案号 %s）未能应用：%s", req.Decision, req.FilingNumber, req.Reason))
-		b.toStaff("bureau-signal-refused", notices.BureauSignalRefused(c, req.Decision, req.FilingNumber, req.Reason))
+		b.note(fmt.Sprintf("管局接口结果（结论 %s，备案号 %s，管局说明 %s）未能应用：%s", req.Decision, req.FilingNumber, req.Reason, req.RefusedBecause))
+		b.toStaff("bureau-signal-refused", notices.BureauSignalRefused(c, req.Decision, req.FilingNumber, req.Reason+"；未能应用："+req.RefusedBecause))
 
 	case workflows.EventLinkedOutcome: // R-TY: a change or cancellation of this filing ended
 		b.t.Event.Event = "linked_outcome"

@@ -282,6 +282,14 @@ const actTimeout = 30 * time.Second
 
 // act runs a staff action on a case's workflow and answers with the case.
 func (s *Server) act(c echo.Context, a beian.Action, req workflows.ActionRequest) error {
+	if err := s.update(c, a, req); err != nil {
+		return err
+	}
+	return s.respondCase(c, c.Param("id"), http.StatusOK)
+}
+
+// update runs a staff action on a case's workflow as an update and waits for it.
+func (s *Server) update(c echo.Context, a beian.Action, req workflows.ActionRequest) error {
 	ctx := c.Request().Context()
 	id := c.Param("id")
 	c.Set(ctxCaseID, id)
@@ -303,7 +311,7 @@ func (s *Server) act(c echo.Context, a beian.Action, req workflows.ActionRequest
 		}
 		return err
 	}
-	return s.respondCase(c, id, http.StatusOK)
+	return nil
 }
 
 func (s *Server) materials(c echo.Context) error {
@@ -378,8 +386,8 @@ func (s *Server) corrections(c echo.Context) error {
 	if len(res.Violations) > 0 {
 		return violationsError(res.Violations)
 	}
-	if err := s.recordOverrides(c, cur, accepted); err != nil {
-		return err
+	if cur.LinkedCaseID != "" && next.FilingNumber != cur.FilingNumber {
+		return beian.Errorf(beian.CodeInvalid, "本申请办理的是备案号 %s 的%s，不能更正备案号；如备案号有误请撤回后重新申请", cur.FilingNumber, cur.Type.Title())
 	}
 	if err := cur.Status.Allows(beian.ActionCorrections); err != nil {
 		return err // before storing a correction that could never apply
@@ -392,7 +400,14 @@ func (s *Server) corrections(c echo.Context) error {
 	if err := s.d.Store.SaveCorrection(ctx, cor); err != nil {
 		return err
 	}
-	return s.act(c, beian.ActionCorrections, workflows.ActionRequest{CorrectionID: cor.ID})
+	if err := s.update(c, beian.ActionCorrections, workflows.ActionRequest{CorrectionID: cor.ID}); err != nil {
+		return err
+	}
+	// Accepted overrides go on the record once the correction is applied.
+	if err := s.recordOverrides(c, cur, accepted); err != nil {
+		return err
+	}
+	return s.respondCase(c, cur.ID, http.StatusOK)
 }
 
 // keepReceived carries the received marks of the old checklist over to the

@@ -136,6 +136,10 @@ func (s *Server) linkToLiveFiling(ctx context.Context, c *beian.Case) error {
 	if c.Type == beian.TypeTransferIn {
 		return beian.Errorf(beian.CodeConflict, "备案号 %s 已由我公司接入（备案申请 %s，%s），无需办理接入备案", c.FilingNumber, live.CaseNo, live.Status.Title())
 	}
+	if c.Type == beian.TypeChange && live.Status != beian.StatusApproved {
+		// The change would inherit a cut network or a running 24-hour order.
+		return beian.Errorf(beian.CodeConflict, "备案号 %s 的备案申请 %s 当前为「%s」：请先完成整改或恢复接入，再办理变更", c.FilingNumber, live.CaseNo, live.Status.Title())
+	}
 	other, err := s.d.Store.InProgressLinkedTo(ctx, live.ID)
 	if err != nil {
 		return err

@@ -106,46 +106,53 @@ func linkedFiling(typ, domain, number string) map[string]any {
 
 // TestOwnFilingChangedAndCancelled (R-TY): a change, cancel_access or
 // cancel of a filing we hold works on that live case: the domain is not a
-// conflict, and the outcome reaches the live case — cancel_access cancels
-// its access, an approved change replaces it (its domain moves to the
-// change), a cancellation ends it and frees the domain.
+// conflict, and the outcome reaches the live case — an approved change
+// replaces it (its domain moves to the change), cancel_access cancels its
+// access, a cancellation ends it and frees the domain.
 func TestOwnFilingChangedAndCancelled(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{})
 	const number = "苏ICP备80000001号-1"
 	orig := b.approveNew("our-site.cn", number)
+	pass := func(r response) string {
+		id := r.str("id")
+		b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(r)}))
+		b.must(200, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}))
+		return id
+	}
 
 	// transfer_in of a filing we already host makes no sense.
 	r := b.must(409, b.do("POST", "/api/v1/filings", tokSpecialist, linkedFiling("transfer_in", "our-site.cn", number)))
 	require.Contains(t, r.str("error", "message"), "已由我公司接入")
 
-	// cancel_access: our access ends, the filing stays on record.
-	ca := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, linkedFiling("cancel_access", "our-site.cn", number)))
-	require.Equal(t, orig, ca.str("linked_case_id"))
-	b.must(409, b.do("POST", "/api/v1/filings", tokSupervisor, linkedFiling("cancel", "our-site.cn", number))) // one at a time
-	b.must(200, b.do("POST", "/api/v1/filings/"+ca.str("id")+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(ca)}))
-	b.must(200, b.do("POST", "/api/v1/filings/"+ca.str("id")+"/review", tokSpecialist, map[string]any{"result": "pass"}))
-	b.waitCase(orig, "ACCESS_CANCELLED", func(r response) bool { return r.str("status") == "ACCESS_CANCELLED" })
-
 	// change: approved → the original is superseded and the change holds the domain.
 	ch := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, linkedFiling("change", "our-site.cn", number)))
-	chID := ch.str("id")
-	b.must(200, b.do("POST", "/api/v1/filings/"+chID+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(ch)}))
-	b.must(200, b.do("POST", "/api/v1/filings/"+chID+"/review", tokSpecialist, map[string]any{"result": "pass"}))
+	require.Equal(t, orig, ch.str("linked_case_id"))
+	b.must(409, b.do("POST", "/api/v1/filings", tokSupervisor, linkedFiling("cancel", "our-site.cn", number))) // one at a time
+	chID := pass(ch)
 	b.must(200, b.do("POST", "/api/v1/filings/"+chID+"/bureau-decision", tokBureau, map[string]any{"decision": "approved"}))
 	b.waitCase(orig, "SUPERSEDED", func(r response) bool { return r.str("status") == "SUPERSEDED" })
 	r = b.must(409, b.do("POST", "/api/v1/filings", tokSupervisor, otherPerson("our-site.cn")))
 	require.Equal(t, "DOMAIN_CONFLICT", r.str("error", "code"))
 	require.Contains(t, r.str("error", "message"), ch.str("case_no"), "the change now holds the domain")
 
-	// cancel: the filing number is cancelled, the change case ends, the domain is free.
+	// cancel_access: our access ends, the filing stays on record.
+	ca := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, linkedFiling("cancel_access", "our-site.cn", number)))
+	require.Equal(t, chID, ca.str("linked_case_id"))
+	caID := pass(ca)
+	b.waitCase(chID, "ACCESS_CANCELLED", func(r response) bool { return r.str("status") == "ACCESS_CANCELLED" })
+	b.must(409, b.do("POST", "/api/v1/filings/"+caID+"/restore-access", tokSupervisor, map[string]any{"reason": "误操作"}))
+	r = b.must(409, b.do("POST", "/api/v1/filings", tokSpecialist, linkedFiling("change", "our-site.cn", number)))
+	require.Contains(t, r.str("error", "message"), "恢复接入", "no change while our access is cut")
+
+	// cancel: the filing number is cancelled, the live case ends, the domain is free.
 	cn := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, linkedFiling("cancel", "our-site.cn", number)))
 	require.Equal(t, chID, cn.str("linked_case_id"))
-	b.must(200, b.do("POST", "/api/v1/filings/"+cn.str("id")+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(cn)}))
-	b.must(200, b.do("POST", "/api/v1/filings/"+cn.str("id")+"/review", tokSpecialist, map[string]any{"result": "pass"}))
-	b.must(200, b.do("POST", "/api/v1/filings/"+cn.str("id")+"/bureau-decision", tokBureau, map[string]any{"decision": "approved"}))
+	cnID := pass(cn)
+	b.must(200, b.do("POST", "/api/v1/filings/"+cnID+"/bureau-decision", tokBureau, map[string]any{"decision": "approved"}))
 	b.waitCase(chID, "CANCELLED", func(r response) bool { return r.str("status") == "CANCELLED" })
 	b.must(201, b.do("POST", "/api/v1/filings", tokSupervisor, otherPerson("our-site.cn")))
+	b.saveHistory(b.history(chID), "linked_change_history.json")
 }
 
 // TestSupervisorOverride (R-IN-4): a region name in a personal site's name is

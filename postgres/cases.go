@@ -167,7 +167,7 @@ func syncDomains(ctx context.Context, tx pgx.Tx, caseID string, domains []string
 	actives := make([]bool, len(ds))
 	held := map[string]bool{}
 	if active && linkedID != "" {
-		rows, err := tx.Query(ctx, `SELECT domain FROM case_domains WHERE case_id::text = $1 AND active AND domain = ANY ($2)`, linkedID, ds)
+		rows, err := tx.Query(ctx, `SELECT domain FROM case_domains WHERE case_id = $1::uuid AND active AND domain = ANY ($2)`, linkedID, ds)
 		if err != nil {
 			return fmt.Errorf("domains of linked case: %w", err)
 		}
@@ -247,6 +247,9 @@ func handOverDomains(ctx context.Context, tx pgx.Tx, c *beian.Case) error {
 		WHERE s.linked_case_id = $1 AND s.type = 'change' AND s.status = ANY ($2) AND d.case_id = s.id AND NOT d.active
 		  AND d.domain IN (SELECT domain FROM case_domains WHERE case_id = $3)`, c.ID, statuses, c.ID)
 	if err != nil {
+		if code, _ := pgErrorCode(err); code == sqlUniqueViolation {
+			return beian.Errorf(beian.CodeDomainConflict, "备案申请 %s 的域名无法移交给其变更申请：域名已被其他申请占用，请人工核对", c.CaseNo)
+		}
 		return fmt.Errorf("hand domains of %s over: %w", c.ID, err)
 	}
 	return nil

@@ -40,4 +40,5 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(acts.SendMail, activity.RegisterOptions{Name: workflows.ActivitySendMail})
 	r.RegisterActivityWithOptions(acts.NotifyAccess, activity.RegisterOptions{Name: workflows.ActivityNotifyAccess})
 	r.RegisterActivityWithOptions(acts.NotifyLinked, activity.RegisterOptions{Name: workflows.ActivityNotifyLinked})
+	r.RegisterActivityWithOptions(acts.UnsentMail, activity.RegisterOptions{Name: workflows.ActivityUnsentMail})
 }

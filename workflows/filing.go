@@ -19,6 +19,8 @@ const (
 	ActivityNotifyAccess = "NotifyAccess"
 	// ActivityNotifyLinked passes a linked case's outcome to the live filing.
 	ActivityNotifyLinked = "NotifyLinked"
+	// ActivityUnsentMail lists the case's outbox rows not yet sent.
+	ActivityUnsentMail = "UnsentMail"
 )
 
 // UpdateActions are the staff actions offered as workflow updates.
@@ -58,14 +60,21 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 	fresh := in.State == nil
 	var carried []Dispatch
 	if fresh {
-		purge := in.PurgeAt
+		var purge *time.Time
+		if !in.PurgeAt.IsZero() { // zero: no purge clock (never "purge now")
+			p := in.PurgeAt
+			purge = &p
+		}
 		w.st = State{
-			Status: beian.StatusAwaitingMaterials, PurgeAt: &purge, Seq: in.StartSeq,
+			Status: beian.StatusAwaitingMaterials, PurgeAt: purge, Seq: in.StartSeq,
 			Domain: in.Domain, Province: in.Province, BureauProvince: in.BureauProvince,
 		}
 	} else {
 		w.st = *in.State
 		carried, w.st.Pending = w.st.Pending, nil
+		if w.st.Domain == "" && w.st.Province == "" { // a state carried over by an older run
+			w.st.Domain, w.st.Province, w.st.BureauProvince = in.Domain, in.Province, in.BureauProvince
+		}
 	}
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (State, error) { return w.st, nil }); err != nil {
 		return w.st, err
@@ -82,6 +91,16 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 	}
 	w.upsertSearchAttributes(ctx)
 	w.dispatch(ctx, carried) // mail and webhooks the previous run had not finished
+	if fresh && in.Resumed {
+		// A run started again for an existing case (reconcile) sends the mail
+		// the ended run had queued but not sent.
+		var keys []string
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+		if err := workflow.ExecuteActivity(actx, ActivityUnsentMail, in.CaseID).Get(ctx, &keys); err != nil {
+			w.logger.Error("list unsent mail", "case", in.CaseNo, "error", err)
+		}
+		w.dispatch(ctx, dispatches(ActivitySendMail, keys))
+	}
 	if fresh && !in.Resumed {
 		// The receipt: the filer learns the checklist, mailbox and subject (R-IN-2, R-IN-3).
 		if _, err := w.transition(ctx, EventReceipt, ActionRequest{Actor: "system"}); err != nil {
@@ -239,26 +258,55 @@ func (w *filing) onLinked(ctx workflow.Context, req ActionRequest) {
 	}
 }
 
-// onSignal applies a bureau result that came as a signal. A signal cannot be
-// refused to its sender, so a result the case cannot take is kept on the
-// timeline and staff are alerted.
+// onSignal applies a bureau result that came as a signal, under the lock
+// like an update. A signal cannot be refused to its sender, so a result the
+// case cannot take is kept on the timeline and staff are alerted; a repeat of
+// a result already applied (at-least-once delivery) is dropped quietly.
 func (w *filing) onSignal(ctx workflow.Context, req ActionRequest) {
 	action := beian.ActionBureauDecision
 	if req.Decision == "" && req.BureauReceived {
 		action = beian.ActionBureauReceived
 	}
-	if err := w.validate(action, req); err != nil {
-		w.logger.Warn("bureau signal refused", "case", w.in.CaseNo, "error", err)
-		refused := req
-		refused.Reason = errorMessage(err)
-		if _, err := w.transition(ctx, EventSignalRefused, refused); err != nil {
-			w.logger.Error("record refused bureau signal", "case", w.in.CaseNo, "error", err)
-		}
+	if err := w.mu.Lock(ctx); err != nil {
 		return
 	}
-	if _, err := w.act(ctx, action, req); err != nil {
-		w.logger.Error("bureau signal failed", "case", w.in.CaseNo, "error", err)
+	defer w.mu.Unlock()
+	if w.repeatedSignal(req) {
+		w.logger.Info("bureau signal repeats a result already applied", "case", w.in.CaseNo)
+		return
 	}
+	err := w.validate(action, req)
+	if err == nil {
+		if _, err = w.transitionLocked(ctx, string(action), req); err == nil {
+			return
+		}
+	}
+	w.logger.Warn("bureau signal refused", "case", w.in.CaseNo, "error", err)
+	// Histories written before refusals were recorded replay without it.
+	if workflow.GetVersion(ctx, "record-refused-bureau-signal", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	refused := req
+	refused.RefusedBecause = errorMessage(err)
+	if _, err := w.transitionLocked(ctx, EventSignalRefused, refused); err != nil {
+		w.logger.Error("record refused bureau signal", "case", w.in.CaseNo, "error", err)
+	}
+}
+
+// repeatedSignal reports whether a bureau result only repeats what the case
+// already shows: the same approval, a return already recorded, or a receipt
+// after the decision.
+func (w *filing) repeatedSignal(req ActionRequest) bool {
+	switch {
+	case req.Decision == "approved":
+		return w.st.Status.OnRecord() && req.FilingNumber != "" && req.FilingNumber == w.st.FilingNumber
+	case req.Decision == "returned":
+		return w.st.Status == beian.StatusBureauReturned
+	case req.BureauReceived:
+		return w.st.Status != beian.StatusBureauReview && w.st.Status != beian.StatusAwaitingMaterials &&
+			w.st.Status != beian.StatusUnderReview && w.st.Status != beian.StatusNeedsCorrection
+	}
+	return false
 }
 
 // validate runs before an update is admitted: a wrong-state or malformed

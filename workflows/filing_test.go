@@ -347,3 +347,33 @@ func TestVerificationCallDueSameDay(t *testing.T) {
 		require.Equal(t, at(tc.want), tasks[0].DueAt.In(shanghai), "materials at %s", tc.start)
 	}
 }
+
+// TestBureauSignalWaitsForRunningUpdate: a bureau signal that arrives while
+// an update is still applying is checked after it, under the same lock: the
+// receipt signal sent with the submission is applied, not refused.
+func TestBureauSignalWaitsForRunningUpdate(t *testing.T) {
+	start := at("2026-11-02 09:00:00")
+	f := newFixture(t, start, activities.Config{})
+	f.update(time.Minute, beian.ActionMaterials, workflows.ActionRequest{Actor: "t", Received: f.codes()}, "")
+	f.update(time.Hour, beian.ActionReview, workflows.ActionRequest{Actor: "t", Result: "pass"}, "")
+	f.env.RegisterDelayedCallback(func() {
+		f.env.SignalWorkflow(workflows.SignalBureauDecision, workflows.ActionRequest{Actor: "管局", BureauReceived: true})
+	}, time.Hour)
+	// The same approval twice (at-least-once delivery): applied once, the repeat dropped.
+	for _, d := range []time.Duration{2 * time.Hour, 3 * time.Hour} {
+		f.env.RegisterDelayedCallback(func() {
+			f.env.SignalWorkflow(workflows.SignalBureauDecision, workflows.ActionRequest{Actor: "管局", Decision: "approved", FilingNumber: "苏ICP备5号-1"})
+		}, d)
+	}
+	f.run(4 * time.Hour)
+	c := f.caseNow()
+	require.True(t, c.BureauReceived)
+	require.Equal(t, beian.StatusApproved, c.Status)
+	counts := map[string]int{}
+	for _, e := range c.Timeline {
+		counts[e.Event]++
+	}
+	require.Equal(t, 1, counts["bureau_received"])
+	require.Equal(t, 1, counts["bureau_approved"])
+	require.Zero(t, counts["bureau_signal_refused"], "%v", counts)
+}

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,13 +11,25 @@ import (
 	"github.com/beian/beian/workflows"
 )
 
-// TestReplayApprovalHistory replays a history recorded on the dev server
-// (create → materials → review → bureau received → approved; see e2e
-// TestApprovalLifecycle with BEIAN_WRITE_HISTORY=1). A change to the workflow
-// that would break running filings fails here: guard it with
-// workflow.GetVersion instead.
-func TestReplayApprovalHistory(t *testing.T) {
-	r := worker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(workflows.Filing, workflow.RegisterOptions{Name: workflows.FilingWorkflowName})
-	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/approval_history.json"))
+// TestReplayHistories replays every history in testdata, recorded on the dev
+// server by e2e tests run with BEIAN_WRITE_HISTORY=1:
+//   - approval_history.json: create → materials → review → received → approved
+//     (TestApprovalLifecycle, recorded on the first version of the workflow);
+//   - refused_signal_history.json: a bureau result before submission, refused
+//     and recorded (TestRefusedBureauSignalIsRecorded);
+//   - linked_change_history.json: a change replacing a live filing, then
+//     access cancelled and the number cancelled through linked cases
+//     (TestOwnFilingChangedAndCancelled).
+//
+// A change to the workflow that would break running filings fails here:
+// guard it with workflow.GetVersion instead, and add the new history.
+func TestReplayHistories(t *testing.T) {
+	files, err := filepath.Glob("testdata/*_history.json")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 3)
+	for _, f := range files {
+		r := worker.NewWorkflowReplayer()
+		r.RegisterWorkflowWithOptions(workflows.Filing, workflow.RegisterOptions{Name: workflows.FilingWorkflowName})
+		require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f), f)
+	}
 }

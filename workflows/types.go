@@ -114,6 +114,8 @@ type ActionRequest struct {
 	// bureau-decision returned, require-rectification, withdraw, restore-access
 	Reason string
 	Source string // require-rectification: "sweep", "verification", "security", "manual"
+	// RefusedBecause says why a bureau signal could not be applied (EventSignalRefused).
+	RefusedBecause string
 }
 
 // ApplyInput asks the Apply activity to carry out one transition.
