@@ -173,6 +173,11 @@ type Store interface {
 
 	GetMail(ctx context.Context, key string) (*Mail, error)
 	MarkMailSent(ctx context.Context, key string, at time.Time) error
+	// ClaimMail claims the unsent mail of key for lease so only one sender
+	// sends it; claimed is false when it was sent or another sender holds it.
+	ClaimMail(ctx context.Context, key string, lease time.Duration) (claimed, sent bool, err error)
+	// ReleaseMail gives up a claim after a failed send.
+	ReleaseMail(ctx context.Context, key string) error
 	ListMails(ctx context.Context, caseID string) ([]Mail, error)
 
 	ListTasks(ctx context.Context, kind, status string) ([]Task, error)

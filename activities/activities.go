@@ -85,7 +85,19 @@ func (a *Activities) SendMail(ctx context.Context, key string) error {
 	if len(m.To) == 0 {
 		return nil
 	}
+	// Claim the row for longer than one attempt may run (start-to-close 1 min).
+	claimed, sent, err := a.Store.ClaimMail(ctx, key, 2*time.Minute)
+	if err != nil {
+		return appErr(err)
+	}
+	if sent {
+		return nil
+	}
+	if !claimed {
+		return fmt.Errorf("mail %s is being sent by another attempt; checking again later", key)
+	}
 	if err := a.Mailer.Send(ctx, *m); err != nil {
+		_ = a.Store.ReleaseMail(ctx, key) // the next attempt may send at once
 		if beian.ErrorCode(err) == beian.CodeInvalid || mail.Permanent(err) {
 			// A retry cannot help: say so on the case's timeline for staff.
 			_ = a.Store.AddEvent(ctx, m.CaseID, beian.Event{At: time.Now(), Event: "mail_failed", Actor: "system",

@@ -79,3 +79,40 @@ func TestSendMailPermanentFailure(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, errors.As(err, &appErr) && appErr.NonRetryable())
 }
+
+// TestSendMailConcurrentAttemptsSendOnce: two attempts at one key at the
+// same time (a retry racing a carried-over send) deliver one mail.
+func TestSendMailConcurrentAttemptsSendOnce(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	cat, sender := stack.Mailer(t)
+	c := newCase()
+	require.NoError(t, db.CreateCase(ctx, c))
+	key := "case/" + c.ID + "/1/receipt"
+	_, err := db.SaveTransition(ctx, &beian.Transition{Seq: 1, Case: c, Event: beian.Event{Seq: 1, At: time.Now(), Event: "receipt_sent"},
+		Mails: []beian.Mail{{Key: key, CaseID: c.ID, To: []string{"zhangsan@example.net"}, Subject: "已受理", Body: "正文"}}})
+	require.NoError(t, err)
+	a := &activities.Activities{Store: db, Mailer: slowMailer{sender}}
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() { errs <- a.SendMail(ctx, key) }()
+	}
+	ok := 0
+	for i := 0; i < 4; i++ {
+		if <-errs == nil {
+			ok++
+		}
+	}
+	require.GreaterOrEqual(t, ok, 1)
+	require.NoError(t, a.SendMail(ctx, key), "once sent, a retry succeeds without sending")
+	require.Equal(t, 1, len(cat.Messages()), "mails delivered")
+}
+
+// slowMailer is the real sender with a pause before each send, so that
+// concurrent attempts overlap for certain.
+type slowMailer struct{ inner *mail.Sender }
+
+func (m slowMailer) Send(ctx context.Context, x beian.Mail) error {
+	time.Sleep(300 * time.Millisecond)
+	return m.inner.Send(ctx, x)
+}

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -75,4 +76,38 @@ func TestEndedCaseClosesItsTasks(t *testing.T) {
 	open, err = b.db.ListTasks(b.ctx, beian.TaskVerificationCall, beian.TaskOpen)
 	require.NoError(t, err)
 	require.Empty(t, open)
+}
+
+// TestClaimMail: one sender at a time per outbox key; a sent mail is not
+// claimed again; a released or expired claim can be taken.
+func TestClaimMail(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.createCase(t, newCase())
+	key := "case/" + c.ID + "/1/receipt"
+	_, err := b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 1, Case: c, Event: beian.Event{Seq: 1, At: c.CreatedAt, Event: "receipt_sent"},
+		Mails: []beian.Mail{{Key: key, CaseID: c.ID, To: []string{"a@example.net"}, Subject: "s", Body: "b"}}})
+	require.NoError(t, err)
+
+	claimed, sent, err := b.db.ClaimMail(b.ctx, key, time.Minute)
+	require.NoError(t, err)
+	require.True(t, claimed)
+	require.False(t, sent)
+	claimed, _, err = b.db.ClaimMail(b.ctx, key, time.Minute)
+	require.NoError(t, err)
+	require.False(t, claimed, "held by the first sender")
+	claimed, _, err = b.db.ClaimMail(b.ctx, key, 0)
+	require.NoError(t, err)
+	require.True(t, claimed, "a claim past its lease is taken over")
+
+	require.NoError(t, b.db.ReleaseMail(b.ctx, key))
+	claimed, _, err = b.db.ClaimMail(b.ctx, key, time.Minute)
+	require.NoError(t, err)
+	require.True(t, claimed, "released after a failed send")
+
+	require.NoError(t, b.db.MarkMailSent(b.ctx, key, time.Now()))
+	claimed, sent, err = b.db.ClaimMail(b.ctx, key, 0)
+	require.NoError(t, err)
+	require.False(t, claimed)
+	require.True(t, sent)
 }

@@ -55,6 +55,40 @@ func (db *DB) GetMail(ctx context.Context, key string) (*beian.Mail, error) {
 	return &m, nil
 }
 
+// ClaimMail claims the unsent mail of key for lease, so that only one sender
+// sends it. It reports whether the claim was taken and whether the mail was
+// already sent; a claim held by another sender within its lease is not taken.
+func (db *DB) ClaimMail(ctx context.Context, key string, lease time.Duration) (claimed, sent bool, err error) {
+	var sentAt, claimedAt *time.Time
+	err = db.pool.QueryRow(ctx, `
+		WITH prev AS (SELECT sent_at, claimed_at FROM mail_outbox WHERE key = $1 FOR UPDATE)
+		UPDATE mail_outbox m SET claimed_at = now()
+		FROM prev
+		WHERE m.key = $1 AND prev.sent_at IS NULL
+		  AND (prev.claimed_at IS NULL OR prev.claimed_at < now() - make_interval(secs => $2))
+		RETURNING prev.sent_at, prev.claimed_at`, key, lease.Seconds()).Scan(&sentAt, &claimedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		m, gerr := db.GetMail(ctx, key)
+		if gerr != nil {
+			return false, false, gerr
+		}
+		return false, m.SentAt != nil, nil
+	}
+	if err != nil {
+		return false, false, fmt.Errorf("claim mail %s: %w", key, err)
+	}
+	return true, false, nil
+}
+
+// ReleaseMail gives up the claim on the mail of key after a failed send,
+// so the next attempt need not wait for the lease to run out.
+func (db *DB) ReleaseMail(ctx context.Context, key string) error {
+	if _, err := db.pool.Exec(ctx, `UPDATE mail_outbox SET claimed_at = NULL WHERE key = $1 AND sent_at IS NULL`, key); err != nil {
+		return fmt.Errorf("release mail %s: %w", key, err)
+	}
+	return nil
+}
+
 // MarkMailSent records that the mail of key was sent at at. A mail already
 // marked keeps its first time.
 func (db *DB) MarkMailSent(ctx context.Context, key string, at time.Time) error {
