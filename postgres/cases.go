@@ -113,6 +113,9 @@ func (db *DB) CreateCase(ctx context.Context, c *beian.Case) error {
 		if err := checkSponsorFree(ctx, tx, id, c); err != nil {
 			return err
 		}
+		if err := checkLinkFree(ctx, tx, id, c); err != nil {
+			return err
+		}
 		createdEvent = beian.Event{Seq: createdSeq, At: created, Event: eventCreated, Actor: c.CreatedBy, Detail: c.Type.Title()}
 		return insertEvent(ctx, tx, id, createdEvent)
 	})
@@ -451,4 +454,30 @@ func checkSponsorFree(ctx context.Context, tx pgx.Tx, id string, c *beian.Case) 
 	}
 	return beian.Errorf(beian.CodeSponsorConflict,
 		"主办者 %s 已有在办的备案申请 %s（状态：%s）：同一主办者同时只能有一个在办申请", c.Sponsor.Name, caseNo, beian.Status(status).Title())
+}
+
+// checkLinkFree refuses a second application in progress on one live filing
+// (a change and a cancellation at once could not both apply). Like
+// checkSponsorFree, it serialises concurrent creates with an advisory lock.
+func checkLinkFree(ctx context.Context, tx pgx.Tx, id string, c *beian.Case) error {
+	if c.LinkedCaseID == "" || !c.Status.InProgress() {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('beian-linked:' || $1))`, c.LinkedCaseID); err != nil {
+		return fmt.Errorf("lock linked filing: %w", err)
+	}
+	var statuses []string
+	for _, s := range beian.InProgressStatuses() {
+		statuses = append(statuses, string(s))
+	}
+	var caseNo string
+	err := tx.QueryRow(ctx, `SELECT case_no FROM cases WHERE linked_case_id = $1 AND status = ANY ($2) AND id <> $3
+		ORDER BY created_at, id LIMIT 1`, c.LinkedCaseID, statuses, id).Scan(&caseNo)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check linked filing: %w", err)
+	}
+	return beian.Errorf(beian.CodeConflict, "备案号 %s 已有在办的申请 %s，请在该申请中办理或待其办结", c.FilingNumber, caseNo)
 }

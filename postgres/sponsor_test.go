@@ -111,3 +111,37 @@ func TestClaimMail(t *testing.T) {
 	require.False(t, claimed)
 	require.True(t, sent)
 }
+
+// TestOneApplicationPerLiveFiling: of concurrent change/cancel cases on one
+// live filing (different sponsors' certificates), exactly one is created.
+func TestOneApplicationPerLiveFiling(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	live := newCase()
+	live.Status = beian.StatusApproved
+	live.FilingNumber = "苏ICP备1号-1"
+	b.createCase(t, live)
+	const n = 6
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := 0; i < n; i++ {
+		c := newCase() // its own sponsor certificate
+		c.Type, c.LinkedCaseID, c.FilingNumber = beian.TypeCancel, live.ID, live.FilingNumber
+		c.Website.Domains = live.Website.Domains
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = b.db.CreateCase(b.ctx, c)
+		}(i)
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		if err == nil {
+			created++
+			continue
+		}
+		require.Equal(t, beian.CodeConflict, beian.ErrorCode(err), err.Error())
+	}
+	require.Equal(t, 1, created)
+}
