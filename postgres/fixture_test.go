@@ -101,7 +101,7 @@ func newCase(domains ...string) *beian.Case {
 			PreApprovals: []beian.PreApproval{{Category: "news", DocumentNo: "新出审字[2026]1号"}},
 			Interactive:  true,
 		},
-		LinkedCaseID: "00000000-0000-4000-8000-0000000000aa",
+		LinkedCaseID: fmt.Sprintf("00000000-0000-4000-8000-%012d", domainCounter.Add(1)), // one live filing per case
 		WorkflowID:   "filing-test",
 		CreatedBy:    "specialist:wang",
 		CreatedAt:    at,
