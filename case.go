@@ -175,7 +175,10 @@ type Case struct {
 	// cancel or cancel_access case works on; its domains stay with that case
 	// until this one's outcome ends or replaces it.
 	LinkedCaseID string
-	CreatedBy    string
+	// AcceptedOverrides are the judgement rules a supervisor accepted for
+	// this case (e.g. REGION_NAME_IN_PERSONAL_SITE); later corrections keep them.
+	AcceptedOverrides []string
+	CreatedBy         string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Timeline     []Event

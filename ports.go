@@ -150,6 +150,7 @@ type Correction struct {
 	FilingPasswordSealed string
 	CustomerID           string // the holder of the product owning the corrected IPs
 	FilingNumber         string
+	AcceptedOverrides    []string
 	CreatedBy            string
 	CreatedAt            time.Time
 }

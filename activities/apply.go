@@ -255,6 +255,9 @@ func (b *builder) apply(ctx context.Context, in workflows.ApplyInput) error {
 		if cor.FilingNumber != "" {
 			c.FilingNumber = cor.FilingNumber
 		}
+		if len(cor.AcceptedOverrides) > 0 {
+			c.AcceptedOverrides = cor.AcceptedOverrides
+		}
 		if cor.CustomerID != "" {
 			c.CustomerID = cor.CustomerID
 		}

@@ -114,13 +114,14 @@ func (s *Server) createFiling(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accepted, err := s.applyOverrides(c, b.Overrides, &res)
+	accepted, acceptedCodes, err := s.applyOverrides(c, b.Overrides, nil, &res)
 	if err != nil {
 		return err
 	}
 	if len(res.Violations) > 0 {
 		return violationsError(res.Violations)
 	}
+	cs.AcceptedOverrides = acceptedCodes
 	if err := s.sponsorConflict(ctx, cs); err != nil { // R-IN-5
 		return err
 	}
@@ -379,7 +380,7 @@ func (s *Server) corrections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accepted, err := s.applyOverrides(c, b.Overrides, &res)
+	accepted, acceptedCodes, err := s.applyOverrides(c, b.Overrides, cur.AcceptedOverrides, &res)
 	if err != nil {
 		return err
 	}
@@ -395,7 +396,8 @@ func (s *Server) corrections(c echo.Context) error {
 	cor := &beian.Correction{
 		CaseID: cur.ID, Sponsor: next.Sponsor, Principal: next.Principal, Website: next.Website,
 		Routing: res.Routing, Checklist: keepReceived(res.Checklist, cur.Checklist), EmailSubject: res.EmailSubject,
-		FilingPasswordSealed: next.FilingPasswordSealed, CustomerID: next.CustomerID, FilingNumber: next.FilingNumber, CreatedBy: caller(c).Name,
+		FilingPasswordSealed: next.FilingPasswordSealed, CustomerID: next.CustomerID, FilingNumber: next.FilingNumber, AcceptedOverrides: acceptedCodes,
+		CreatedBy: caller(c).Name,
 	}
 	if err := s.d.Store.SaveCorrection(ctx, cor); err != nil {
 		return err
@@ -582,33 +584,48 @@ var overridable = map[string]bool{
 	"NATIONAL_WORD_IN_SITE_NAME":   true,
 }
 
-// applyOverrides drops the violations whose codes a supervisor accepted and
-// returns those it dropped. Only supervisors and admins may override, and
-// only overridable codes.
-func (s *Server) applyOverrides(c echo.Context, codes []string, res *intake.Result) ([]beian.Violation, error) {
-	if len(codes) == 0 {
-		return nil, nil
-	}
-	if r := caller(c).Role; r != RoleSupervisor && r != RoleAdmin {
-		return nil, beian.Errorf(beian.CodeForbidden, "只有主管可以接受规则例外（overrides）")
-	}
+// applyOverrides drops the violations whose codes are accepted: those a
+// supervisor accepts now (requested; supervisors and admins only, overridable
+// codes only) and those accepted before for this case (remembered). It
+// returns the violations newly accepted and the codes now accepted in all.
+func (s *Server) applyOverrides(c echo.Context, requested, remembered []string, res *intake.Result) ([]beian.Violation, []string, error) {
 	accept := map[string]bool{}
-	for _, code := range codes {
-		if !overridable[code] {
-			return nil, beian.Errorf(beian.CodeInvalid, "规则 %s 不能例外放行；可放行的只有地域名称和国家字样两项判断规则", code)
-		}
+	for _, code := range remembered {
 		accept[code] = true
+	}
+	fresh := map[string]bool{}
+	if len(requested) > 0 {
+		if r := caller(c).Role; r != RoleSupervisor && r != RoleAdmin {
+			return nil, nil, beian.Errorf(beian.CodeForbidden, "只有主管可以接受规则例外（overrides）")
+		}
+		for _, code := range requested {
+			if !overridable[code] {
+				return nil, nil, beian.Errorf(beian.CodeInvalid, "规则 %s 不能例外放行；可放行的只有地域名称和国家字样两项判断规则", code)
+			}
+			if !accept[code] {
+				fresh[code] = true
+			}
+			accept[code] = true
+		}
 	}
 	var kept, accepted []beian.Violation
 	for _, v := range res.Violations {
-		if accept[v.Code] {
+		switch {
+		case fresh[v.Code]:
 			accepted = append(accepted, v)
-		} else {
+		case accept[v.Code]:
+		default:
 			kept = append(kept, v)
 		}
 	}
 	res.Violations = kept
-	return accepted, nil
+	var all []string
+	for _, code := range []string{"REGION_NAME_IN_PERSONAL_SITE", "NATIONAL_WORD_IN_SITE_NAME"} {
+		if accept[code] {
+			all = append(all, code)
+		}
+	}
+	return accepted, all, nil
 }
 
 // recordOverrides puts accepted violations on the case's timeline and in the

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -177,4 +178,13 @@ func TestSupervisorOverride(t *testing.T) {
 	r = b.must(201, b.do("POST", "/api/v1/filings", tokSupervisor, f))
 	require.Contains(t, r.str("timeline"), "rule_overridden")
 	require.Contains(t, r.str("timeline"), "王主管")
+
+	// The acceptance is remembered: a specialist's later correction of
+	// something else does not run into the same rule again.
+	id := r.str("id")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(r)}))
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "fail", "reasons": []string{"手机号有误"}}))
+	r = b.must(200, b.do("POST", "/api/v1/filings/"+id+"/corrections", tokSpecialist, map[string]any{"principal": map[string]any{"mobile": "13900139000"}}))
+	require.Equal(t, "UNDER_REVIEW", r.str("status"))
+	require.Equal(t, 1, strings.Count(string(r.Raw), "rule_overridden"), "accepted once, not again")
 }

@@ -26,6 +26,7 @@ type correctionRow struct {
 	FilingPasswordSealed string             `json:"filing_password_sealed"`
 	CustomerID           string             `json:"customer_id"`
 	FilingNumber         string             `json:"filing_number"`
+	AcceptedOverrides    []string           `json:"accepted_overrides"`
 }
 
 func correctionToRow(c *beian.Correction) correctionRow {
@@ -39,7 +40,7 @@ func correctionToRow(c *beian.Correction) correctionRow {
 		Mailbox: c.Routing.Mailbox, BureauProvince: c.Routing.BureauProvince,
 		Checklist: checklistToRows(c.Checklist), EmailSubject: c.EmailSubject,
 		FilingPasswordSealed: c.FilingPasswordSealed, CustomerID: c.CustomerID,
-		FilingNumber: c.FilingNumber,
+		FilingNumber: c.FilingNumber, AcceptedOverrides: c.AcceptedOverrides,
 	}
 }
 
@@ -54,7 +55,7 @@ func correctionFromRow(r correctionRow) beian.Correction {
 			Mailbox: r.Mailbox, BureauProvince: r.BureauProvince},
 		Checklist: checklistFromRows(r.Checklist), EmailSubject: r.EmailSubject,
 		FilingPasswordSealed: r.FilingPasswordSealed, CustomerID: r.CustomerID,
-		FilingNumber: r.FilingNumber,
+		FilingNumber: r.FilingNumber, AcceptedOverrides: r.AcceptedOverrides,
 	}
 }
 

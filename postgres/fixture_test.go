@@ -101,10 +101,11 @@ func newCase(domains ...string) *beian.Case {
 			PreApprovals: []beian.PreApproval{{Category: "news", DocumentNo: "新出审字[2026]1号"}},
 			Interactive:  true,
 		},
-		LinkedCaseID: fmt.Sprintf("00000000-0000-4000-8000-%012d", domainCounter.Add(1)), // one live filing per case
-		WorkflowID:   "filing-test",
-		CreatedBy:    "specialist:wang",
-		CreatedAt:    at,
+		LinkedCaseID:      fmt.Sprintf("00000000-0000-4000-8000-%012d", domainCounter.Add(1)), // one live filing per case
+		WorkflowID:        "filing-test",
+		AcceptedOverrides: []string{"REGION_NAME_IN_PERSONAL_SITE"},
+		CreatedBy:         "specialist:wang",
+		CreatedAt:         at,
 	}
 }
 
