@@ -50,10 +50,12 @@ type Stack struct {
 	t        testing.TB
 	DB       *postgres.DB
 	Temporal client.Client
-	Mail     *catcher.Catcher
-	Acts     *activities.Activities
-	API      *httptest.Server
-	worker   sdkworker.Worker
+	// TemporalAddress is the dev server's frontend, host:port.
+	TemporalAddress string
+	Mail            *catcher.Catcher
+	Acts            *activities.Activities
+	API             *httptest.Server
+	worker          sdkworker.Worker
 }
 
 // DataCentres are the test data centres, on documentation ranges.
@@ -110,7 +112,7 @@ func Start(t testing.TB, o Options) *Stack {
 		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
 		StaffAlerts: []string{"supervisor@test.local"},
 	}}
-	s := &Stack{t: t, DB: db, Temporal: srv.Client(), Mail: cat, Acts: acts}
+	s := &Stack{t: t, DB: db, Temporal: srv.Client(), TemporalAddress: srv.FrontendHostPort(), Mail: cat, Acts: acts}
 	s.StartWorker()
 	box, err := secret.NewBox("e2e test key, long enough to stretch")
 	require.NoError(t, err)
