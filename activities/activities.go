@@ -187,4 +187,3 @@ func appErr(err error) error {
 	return temporal.NewApplicationError(be.Message, be.Code)
 }
 
-var _ = workflows.ActivityApply

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -338,7 +337,6 @@ func parseDate(s, field string) (time.Time, error) {
 	return d, nil
 }
 
-var _ = fmt.Sprintf
 
 // unicodeDomains is domains in Unicode (R-IN-4: stored in punycode, shown to
 // people as written).

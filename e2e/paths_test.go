@@ -2,15 +2,12 @@ package e2e_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
-
-	"github.com/beian/beian/mail/catcher"
 )
 
 // toBureau creates a case and takes it through materials and a passing review.
@@ -329,6 +326,4 @@ func TestErrorAnswers(t *testing.T) {
 	var n int
 	require.NoError(t, b.db.Pool().QueryRow(context.Background(), "SELECT count(*) FROM cases").Scan(&n))
 	require.Equal(t, 1, n, "no failed request left a case behind")
-	_ = fmt.Sprint
-	_ = catcher.Message{}
 }

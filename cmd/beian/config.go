@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -116,4 +115,3 @@ func list(v string) []string {
 	return out
 }
 
-var _ = os.Getenv

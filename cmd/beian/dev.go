@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -244,4 +243,3 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
-var _ = errors.New
