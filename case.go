@@ -179,9 +179,9 @@ type Case struct {
 	// this case (e.g. REGION_NAME_IN_PERSONAL_SITE); later corrections keep them.
 	AcceptedOverrides []string
 	CreatedBy         string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Timeline     []Event
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Timeline          []Event
 }
 
 // PrimaryName is the site's first domain, or its first server IP for a site

@@ -186,4 +186,3 @@ func appErr(err error) error {
 	}
 	return temporal.NewApplicationError(be.Message, be.Code)
 }
-

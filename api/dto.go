@@ -337,7 +337,6 @@ func parseDate(s, field string) (time.Time, error) {
 	return d, nil
 }
 
-
 // unicodeDomains is domains in Unicode (R-IN-4: stored in punycode, shown to
 // people as written).
 func unicodeDomains(domains []string) []string {

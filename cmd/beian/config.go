@@ -114,4 +114,3 @@ func list(v string) []string {
 	}
 	return out
 }
-

@@ -242,4 +242,3 @@ func redactURL(raw string) string {
 	}
 	return u.String()
 }
-
