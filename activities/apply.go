@@ -88,20 +88,15 @@ func (a *Activities) alreadyApplied(ctx context.Context, c *beian.Case, seq int)
 
 func result(c *beian.Case) workflows.ApplyResult {
 	return workflows.ApplyResult{
-		Domain: c.PrimaryName(), Province: c.Routing.Province, BureauProvince: c.Routing.BureauProvince,
-		Status:       c.Status,
-		PurgeAt:      c.Deadlines.PurgeAt,
-		BureauDueAt:  c.Deadlines.BureauDueAt,
-		Overdue:      c.Overdue,
-		RectifyBy:    c.Deadlines.RectifyBy,
-		FilingNumber: c.FilingNumber,
-		Linked:       linkedOutcomeDue(c),
+		Snapshot: workflows.Snapshot{
+			Status: c.Status, PurgeAt: c.Deadlines.PurgeAt, BureauDueAt: c.Deadlines.BureauDueAt,
+			Overdue: c.Overdue, RectifyBy: c.Deadlines.RectifyBy, FilingNumber: c.FilingNumber,
+			Domain: c.PrimaryName(), Province: c.Routing.Province, BureauProvince: c.Routing.BureauProvince,
+		},
+		Linked: linkedOutcomeDue(c),
 	}
 }
 
-// linkedOutcomeDue reports whether the case's state is an outcome the live
-// filing it is linked to must hear of. It is derived from the stored case,
-// so a retried Apply that finds its transition already written says the same.
 // outcomeEvents are the timeline events of transitions that reach an outcome
 // a linked live filing must hear of.
 var outcomeEvents = map[string]bool{"filing_cancelled": true, "access_cancellation_ordered": true, "bureau_approved": true}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,10 +47,6 @@ func TestStartTemporal(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	cli := temporalCLI(t)
-	port, err := FreePort()
-	require.NoError(t, err)
-	uiPort, err := FreePort()
-	require.NoError(t, err)
 	attrs := map[string]string{
 		"BeianDomain":    "Keyword",
 		"BeianProvince":  "Keyword",
@@ -57,9 +54,29 @@ func TestStartTemporal(t *testing.T) {
 		"BeianCaseNo":    "Keyword",
 		"BeianBureauDue": "Datetime",
 	}
-	dataDir := t.TempDir()
-
-	p, err := StartTemporal(ctx, cli, dataDir, port, uiPort, attrs, testLogger(t))
+	// The dev server also opens ports derived from the frontend port; with
+	// many servers starting in parallel tests one of them can be taken. A
+	// server that exits before it is ready is retried on fresh ports.
+	var (
+		p       *Process
+		port    int
+		err     error
+		tries   int
+		dataDir string
+	)
+	for tries = 1; tries <= 3; tries++ {
+		var uiPort int
+		port, err = FreePort()
+		require.NoError(t, err)
+		uiPort, err = FreePort()
+		require.NoError(t, err)
+		dataDir = t.TempDir()
+		p, err = StartTemporal(ctx, cli, dataDir, port, uiPort, attrs, testLogger(t))
+		if err == nil || !strings.Contains(err.Error(), "exited before it was ready") {
+			break
+		}
+		t.Logf("dev server attempt %d exited early, retrying on fresh ports: %v", tries, err)
+	}
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = p.Stop() })
 	require.Equal(t, "127.0.0.1:"+strconv.Itoa(port), p.Addr)

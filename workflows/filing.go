@@ -65,10 +65,10 @@ func Filing(ctx workflow.Context, in FilingInput) (State, error) {
 			p := in.PurgeAt
 			purge = &p
 		}
-		w.st = State{
-			Status: beian.StatusAwaitingMaterials, PurgeAt: purge, Seq: in.StartSeq,
+		w.st = State{Seq: in.StartSeq, Snapshot: Snapshot{
+			Status: beian.StatusAwaitingMaterials, PurgeAt: purge,
 			Domain: in.Domain, Province: in.Province, BureauProvince: in.BureauProvince,
-		}
+		}}
 	} else {
 		w.st = *in.State
 		carried, w.st.Pending = w.st.Pending, nil
@@ -402,14 +402,10 @@ func (w *filing) transitionLocked(ctx workflow.Context, action string, req Actio
 	if err := workflow.ExecuteActivity(actx, ActivityApply, in).Get(ctx, &res); err != nil {
 		return w.st, unwrapActivityError(err)
 	}
-	w.st.Status = res.Status
-	w.st.PurgeAt = res.PurgeAt
-	w.st.BureauDueAt = res.BureauDueAt
-	w.st.Overdue = res.Overdue
-	w.st.RectifyBy = res.RectifyBy
-	w.st.FilingNumber = res.FilingNumber
-	if res.Domain != "" || res.Province != "" {
-		w.st.Domain, w.st.Province, w.st.BureauProvince = res.Domain, res.Province, res.BureauProvince
+	prev := w.st.Snapshot
+	w.st.Snapshot = res.Snapshot
+	if res.Domain == "" && res.Province == "" { // a result recorded by an older activity
+		w.st.Domain, w.st.Province, w.st.BureauProvince = prev.Domain, prev.Province, prev.BureauProvince
 	}
 	w.upsertSearchAttributes(ctx)
 	w.dispatch(ctx, dispatches(ActivitySendMail, res.MailKeys))

@@ -70,10 +70,10 @@ type FilingInput struct {
 	PurgeAt time.Time
 }
 
-// State is what the workflow knows of its case; the full case lives in Postgres.
-type State struct {
+// Snapshot is where a case stands, as a transition leaves it: what the
+// workflow needs for its timers and search attributes.
+type Snapshot struct {
 	Status       beian.Status
-	Seq          int
 	PurgeAt      *time.Time
 	BureauDueAt  *time.Time
 	Overdue      bool
@@ -83,6 +83,13 @@ type State struct {
 	Domain         string
 	Province       string
 	BureauProvince string
+}
+
+// State is what the workflow knows of its case; the full case lives in
+// Postgres. (Snapshot is embedded, so the JSON shape is flat as before.)
+type State struct {
+	Snapshot
+	Seq int
 	// Pending are mail sends and webhook calls not yet done when the
 	// workflow continued as new; the next run does them.
 	Pending []Dispatch
@@ -141,22 +148,12 @@ const (
 
 // ApplyResult is what the workflow needs back from a transition.
 type ApplyResult struct {
-	Applied      bool
-	Status       beian.Status
-	PurgeAt      *time.Time
-	BureauDueAt  *time.Time
-	Overdue      bool
-	RectifyBy    *time.Time
-	FilingNumber string
-	// The case's search-attribute values after the transition.
-	Domain         string
-	Province       string
-	BureauProvince string
+	Snapshot
+	Applied bool
 	// Linked is set when the outcome must be passed to the linked live filing.
 	Linked     bool
 	MailKeys   []string // outbox rows to send
 	AccessKeys []string // access actions to tell network control about
-	Events     []string
 }
 
 // InputFor is the input that starts the workflow of case c.

@@ -68,12 +68,22 @@ func Temporal(t testing.TB) *testsuite.DevServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:     TemporalCLI(t),
-		SearchAttributes: SearchAttributes(),
-		LogLevel:         "error",
-		ClientOptions:    &client.Options{Namespace: "default"},
-	})
+	// The dev server opens several ports; with many starting in parallel one
+	// can be taken between choosing and binding it: retry on fresh ports.
+	var srv *testsuite.DevServer
+	var err error
+	for try := 1; try <= 3; try++ {
+		srv, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+			ExistingPath:     TemporalCLI(t),
+			SearchAttributes: SearchAttributes(),
+			LogLevel:         "error",
+			ClientOptions:    &client.Options{Namespace: "default"},
+		})
+		if err == nil {
+			break
+		}
+		t.Logf("testenv: dev server attempt %d failed, retrying: %v", try, err)
+	}
 	if err != nil {
 		t.Fatalf("testenv: start Temporal dev server: %v", err)
 	}
