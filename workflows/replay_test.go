@@ -13,8 +13,10 @@ import (
 
 // TestReplayHistories replays every history in testdata, recorded on the dev
 // server by e2e tests run with BEIAN_WRITE_HISTORY=1:
-//   - approval_history.json: create → materials → review → received → approved
-//     (TestApprovalLifecycle, recorded on the first version of the workflow);
+//   - approval_v0_history.json: create → materials → review → received →
+//     approved, recorded on the first version of the workflow;
+//   - approval_history.json: the same path on the current version
+//     (TestApprovalLifecycle);
 //   - refused_signal_history.json: a bureau result before submission, refused
 //     and recorded (TestRefusedBureauSignalIsRecorded);
 //   - linked_change_history.json: a change replacing a live filing, then
@@ -26,7 +28,7 @@ import (
 func TestReplayHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*_history.json")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 3)
+	require.GreaterOrEqual(t, len(files), 4)
 	for _, f := range files {
 		r := worker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(workflows.Filing, workflow.RegisterOptions{Name: workflows.FilingWorkflowName})
