@@ -106,9 +106,17 @@ type CaseFilter struct {
 	Domain         string
 	Overdue        *bool
 	Q              string // matches case number, sponsor, principal, domain
-	Limit          int
-	Cursor         string
+	// DueBefore keeps the cases whose bureau deadline (R-BR-1) falls before it.
+	DueBefore *time.Time
+	// Sort is "" (newest first) or SortDue: soonest bureau deadline first,
+	// cases without one last, then newest first.
+	Sort   string
+	Limit  int
+	Cursor string
 }
+
+// SortDue orders a case list by bureau deadline, soonest first.
+const SortDue = "due"
 
 // CasePage is one page of a case list.
 type CasePage struct {
