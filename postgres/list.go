@@ -30,28 +30,68 @@ func endedStatuses() []string {
 	return ended
 }
 
-// caseCursor is where a page of cases ends: the list runs newest first by
-// (created_at, id), and the next page starts after this pair.
+// caseCursor is where a page of cases ends, and the next page starts after
+// it. Newest first (Sort ""), the list runs by (created_at, id) descending;
+// by deadline (SortDue), by the bureau deadline ascending with cases
+// without one last (Due nil), then by (created_at, id) descending.
 type caseCursor struct {
+	Sort      string
+	Due       *time.Time
 	CreatedAt time.Time
 	ID        string
 }
 
+// dueCursorPrefix starts the text of a SortDue cursor, which tells it apart
+// from a newest-first cursor (those start with a digit or a minus).
+const dueCursorPrefix = "due:"
+
+// noDue stands for "no bureau deadline" in a SortDue cursor.
+const noDue = "-"
+
 // encodeCursor makes the opaque text of a cursor: base64 of
-// "<created_at in Unix microseconds>/<id>".
+// "<created_at in Unix microseconds>/<id>" newest first, and of
+// "due:<bureau_due_at in Unix microseconds, or ->/<created_at>/<id>" by
+// deadline. The newest-first form is the one of old, so cursors handed out
+// before SortDue existed still work.
 func encodeCursor(c caseCursor) string {
 	raw := strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "/" + c.ID
+	if c.Sort == beian.SortDue {
+		due := noDue
+		if c.Due != nil {
+			due = strconv.FormatInt(c.Due.UnixMicro(), 10)
+		}
+		raw = dueCursorPrefix + due + "/" + raw
+	}
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-// decodeCursor reads a cursor made by encodeCursor.
-func decodeCursor(s string) (caseCursor, error) {
+// decodeCursor reads a cursor made by encodeCursor for a list sorted by
+// sort. A cursor of the other order is a CodeInvalid error of its own: the
+// client changed the sort and kept paging.
+func decodeCursor(s, sort string) (caseCursor, error) {
 	invalid := beian.Errorf(beian.CodeInvalid, "分页游标 cursor 无效，请从第一页重新查询")
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return caseCursor{}, invalid
 	}
-	micros, id, ok := strings.Cut(string(raw), "/")
+	raw := string(b)
+	c := caseCursor{}
+	if rest, ok := strings.CutPrefix(raw, dueCursorPrefix); ok {
+		c.Sort = beian.SortDue
+		due, tail, ok := strings.Cut(rest, "/")
+		if !ok {
+			return caseCursor{}, invalid
+		}
+		if due != noDue {
+			us, err := strconv.ParseInt(due, 10, 64)
+			if err != nil {
+				return caseCursor{}, invalid
+			}
+			c.Due = ptrTo(time.UnixMicro(us))
+		}
+		raw = tail
+	}
+	micros, id, ok := strings.Cut(raw, "/")
 	if !ok || !validUUID(id) {
 		return caseCursor{}, invalid
 	}
@@ -59,8 +99,21 @@ func decodeCursor(s string) (caseCursor, error) {
 	if err != nil {
 		return caseCursor{}, invalid
 	}
-	return caseCursor{CreatedAt: time.UnixMicro(us), ID: id}, nil
+	c.CreatedAt, c.ID = time.UnixMicro(us), id
+	if c.Sort != sort {
+		return caseCursor{}, beian.Errorf(beian.CodeInvalid, "分页游标 cursor 属于另一种排序方式，请按当前排序从第一页重新查询")
+	}
+	return c, nil
 }
+
+// ptrTo is a pointer to v.
+func ptrTo[T any](v T) *T { return &v }
+
+// dueKey is how the list sorts by bureau deadline: cases without one last.
+// It is the expression of cases_bureau_due_idx and
+// cases_status_bureau_due_idx, written the same way so that the planner
+// uses them.
+const dueKey = `coalesce(c.bureau_due_at, 'infinity'::timestamptz)`
 
 // likePattern matches q anywhere in a text, q's wildcards taken literally.
 func likePattern(q string) string {
@@ -68,10 +121,14 @@ func likePattern(q string) string {
 	return "%" + r.Replace(q) + "%"
 }
 
-// ListCases returns a page of the cases f selects, newest first. Ended cases
-// are left out unless f.Status names one. A malformed f.Cursor is a
-// CodeInvalid error.
+// ListCases returns a page of the cases f selects, newest first, or by
+// f.Sort. Ended cases are left out unless f.Status names one. An unknown
+// f.Sort, a malformed f.Cursor or one of the other order is a CodeInvalid
+// error.
 func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage, error) {
+	if f.Sort != "" && f.Sort != beian.SortDue {
+		return beian.CasePage{}, beian.Errorf(beian.CodeInvalid, "排序方式 sort「%s」无效，可选：%s（按管局截止时间）或留空（最新在前）", f.Sort, beian.SortDue)
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = defaultPageSize
@@ -114,15 +171,41 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 			OR c.principal_name ILIKE %[1]s
 			OR EXISTS (SELECT 1 FROM case_domains d WHERE d.case_id = c.id AND d.domain ILIKE %[1]s))`, p))
 	}
+	if f.DueBefore != nil {
+		p := arg(*f.DueBefore)
+		where = append(where, "c.bureau_due_at < "+p)
+		if f.Sort == beian.SortDue {
+			// The same condition on the index's expression bounds the index
+			// scan, which otherwise reads on to the end looking for a full page.
+			where = append(where, dueKey+" < "+p)
+		}
+	}
 	if f.Cursor != "" {
-		cur, err := decodeCursor(f.Cursor)
+		cur, err := decodeCursor(f.Cursor, f.Sort)
 		if err != nil {
 			return beian.CasePage{}, err
 		}
-		where = append(where, fmt.Sprintf("(c.created_at, c.id) < (%s, %s::uuid)", arg(cur.CreatedAt), arg(cur.ID)))
+		after := fmt.Sprintf("(c.created_at, c.id) < (%s, %s::uuid)", arg(cur.CreatedAt), arg(cur.ID))
+		switch {
+		case f.Sort == beian.SortDue && cur.Due == nil:
+			// Among the cases without a deadline only older ones follow;
+			// the row comparison alone bounds an index scan.
+			after = dueKey + " = 'infinity'::timestamptz AND " + after
+		case f.Sort == beian.SortDue:
+			// A later deadline, or the same one and older: the columns run
+			// in opposite directions, so no single row comparison says it.
+			// The first term gives the index scan its start.
+			due := arg(*cur.Due)
+			after = fmt.Sprintf("%[1]s >= %[2]s AND (%[1]s > %[2]s OR %[3]s)", dueKey, due, after)
+		}
+		where = append(where, after)
 	}
-	sql := fmt.Sprintf(`SELECT %s FROM cases c WHERE %s ORDER BY c.created_at DESC, c.id DESC LIMIT %s`,
-		caseColumns, strings.Join(where, " AND "), arg(limit+1))
+	order := "c.created_at DESC, c.id DESC"
+	if f.Sort == beian.SortDue {
+		order = dueKey + ", " + order
+	}
+	sql := fmt.Sprintf(`SELECT %s FROM cases c WHERE %s ORDER BY %s LIMIT %s`,
+		caseColumns, strings.Join(where, " AND "), order, arg(limit+1))
 
 	rows, _ := db.pool.Query(ctx, sql, args...)
 	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.Case, error) {
@@ -137,7 +220,7 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 	if len(items) > limit {
 		items = items[:limit]
 		last := items[limit-1]
-		page.NextCursor = encodeCursor(caseCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		page.NextCursor = encodeCursor(caseCursor{Sort: f.Sort, Due: last.Deadlines.BureauDueAt, CreatedAt: last.CreatedAt, ID: last.ID})
 	}
 	page.Items = items
 	return page, nil

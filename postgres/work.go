@@ -143,25 +143,30 @@ func insertTask(ctx context.Context, tx pgx.Tx, task *beian.Task) error {
 	return nil
 }
 
+// taskColumns are the columns of tasks in the order of scanTask.
+const taskColumns = `id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at`
+
+func scanTask(row pgx.CollectableRow) (beian.Task, error) {
+	var (
+		t   beian.Task
+		due *time.Time
+	)
+	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt)
+	if due != nil {
+		t.DueAt = *due
+	}
+	return t, err
+}
+
 // ListTasks returns the tasks of a kind and status, soonest due first; an
 // empty kind or status matches any.
 func (db *DB) ListTasks(ctx context.Context, kind, status string) ([]beian.Task, error) {
 	rows, _ := db.pool.Query(ctx, `
-		SELECT id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at
+		SELECT `+taskColumns+`
 		FROM tasks
 		WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR status = $2)
 		ORDER BY due_at NULLS LAST, created_at, id`, kind, status)
-	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.Task, error) {
-		var (
-			t   beian.Task
-			due *time.Time
-		)
-		err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt)
-		if due != nil {
-			t.DueAt = *due
-		}
-		return t, err
-	})
+	tasks, err := pgx.CollectRows(rows, scanTask)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
