@@ -20,6 +20,7 @@ const (
 	CodeTooLarge         = "TOO_LARGE"        // 413
 	CodeUnsupportedType  = "UNSUPPORTED_TYPE" // 415
 	CodeCalendarNoData   = "CALENDAR_NO_DATA" // 422: a date in a year without holiday data
+	CodeRateLimited      = "RATE_LIMITED"     // 429: too many failed sign-ins
 	CodeUnavailable      = "UNAVAILABLE"      // 503
 	CodeInternal         = "INTERNAL"         // 500
 )

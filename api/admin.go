@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -16,15 +15,6 @@ import (
 	"github.com/beian/beian/calendar"
 )
 
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 type taskJSON struct {
 	ID        string    `json:"id"`
 	Kind      string    `json:"kind"`
@@ -36,7 +26,7 @@ type taskJSON struct {
 }
 
 func (s *Server) listTasks(c echo.Context) error {
-	tasks, err := s.d.Store.ListTasks(c.Request().Context(), c.QueryParam("kind"), c.QueryParam("status"))
+	tasks, err := s.desk.Store.ListTasks(c.Request().Context(), c.QueryParam("kind"), c.QueryParam("status"))
 	if err != nil {
 		return err
 	}
@@ -76,7 +66,7 @@ func (s *Server) listAccessActions(c echo.Context) error {
 	if st != "" && st != beian.AccessPending && st != beian.AccessConfirmed {
 		return beian.Errorf(beian.CodeInvalid, "status 只能是 pending 或 confirmed")
 	}
-	acts, err := s.d.Store.ListAccessActions(c.Request().Context(), st)
+	acts, err := s.desk.Store.ListAccessActions(c.Request().Context(), st)
 	if err != nil {
 		return err
 	}
@@ -89,7 +79,7 @@ func (s *Server) listAccessActions(c echo.Context) error {
 
 // confirmAccessAction: tech reports that the access action was carried out (R-AC-1).
 func (s *Server) confirmAccessAction(c echo.Context) error {
-	a, err := s.d.Store.ConfirmAccessAction(c.Request().Context(), c.Param("id"), caller(c).Name, s.d.Now())
+	a, err := s.desk.ConfirmAccessAction(c.Request().Context(), s.actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -106,7 +96,7 @@ type dataCentreJSON struct {
 }
 
 func (s *Server) getDataCentres(c echo.Context) error {
-	dcs, err := s.d.Store.ListDataCentres(c.Request().Context())
+	dcs, err := s.desk.Store.ListDataCentres(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -165,7 +155,7 @@ func (s *Server) putDataCentres(c echo.Context) error {
 	if len(vs) > 0 {
 		return violationsError(vs)
 	}
-	if err := s.d.Store.ReplaceDataCentres(c.Request().Context(), out, caller(c).Name); err != nil {
+	if err := s.desk.Store.ReplaceDataCentres(c.Request().Context(), out, caller(c).Name); err != nil {
 		return err
 	}
 	return s.getDataCentres(c)
@@ -174,16 +164,7 @@ func (s *Server) putDataCentres(c echo.Context) error {
 // calendarFor is the working-day calendar with staff overrides and the
 // years staff have marked published (R-BR-1).
 func (s *Server) calendarFor(c echo.Context) (*calendar.Calendar, error) {
-	ctx := c.Request().Context()
-	days, err := s.d.Store.ListCalendarDays(ctx)
-	if err != nil {
-		return nil, err
-	}
-	published, err := s.d.Store.ListPublishedYears(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return calendar.New(days, published), nil
+	return s.desk.Calendar(c.Request().Context())
 }
 
 // calendarDue answers when the bureau must decide on materials submitted on
@@ -191,13 +172,13 @@ func (s *Server) calendarFor(c echo.Context) (*calendar.Calendar, error) {
 func (s *Server) calendarDue(c echo.Context) error {
 	fromS := c.QueryParam("from")
 	if fromS == "" {
-		fromS = s.d.Now().In(shanghai).Format("2006-01-02")
+		fromS = s.desk.Now().In(shanghai).Format("2006-01-02")
 	}
 	from, err := parseDate(fromS, "from")
 	if err != nil {
 		return err
 	}
-	n := s.d.Config.BureauWorkingDays
+	n := s.desk.Config.BureauWorkingDays
 	if v := c.QueryParam("working_days"); v != "" {
 		n, err = strconv.Atoi(v)
 		if err != nil || n < 1 || n > 366 {
@@ -257,8 +238,8 @@ func (s *Server) putCalendarDay(c echo.Context) error {
 	if b.Off == nil {
 		return beian.Errorf(beian.CodeInvalid, "需要 off: true（放假）或 off: false（调休上班）")
 	}
-	day := beian.CalendarDay{Date: d.Format("2006-01-02"), Off: *b.Off, Name: strings.TrimSpace(b.Name), UpdatedBy: caller(c).Name, UpdatedAt: s.d.Now()}
-	if err := s.d.Store.PutCalendarDay(c.Request().Context(), day); err != nil {
+	day := beian.CalendarDay{Date: d.Format("2006-01-02"), Off: *b.Off, Name: strings.TrimSpace(b.Name), UpdatedBy: caller(c).Name, UpdatedAt: s.desk.Now()}
+	if err := s.desk.Store.PutCalendarDay(c.Request().Context(), day); err != nil {
 		return err
 	}
 	return s.calendarDay(c)
@@ -282,7 +263,7 @@ func (s *Server) putCalendarYear(c echo.Context) error {
 	if b.Published == nil {
 		return beian.Errorf(beian.CodeInvalid, "需要 published: true（该年节假日安排已公布并录入）或 published: false")
 	}
-	if err := s.d.Store.PublishYear(c.Request().Context(), year, *b.Published, caller(c).Name); err != nil {
+	if err := s.desk.Store.PublishYear(c.Request().Context(), year, *b.Published, caller(c).Name); err != nil {
 		return err
 	}
 	cal, err := s.calendarFor(c)

@@ -3,20 +3,22 @@ package api
 import (
 	"crypto/subtle"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/desk"
 )
 
-// Roles of API callers.
+// Roles of API callers (beian.Role…).
 const (
-	RoleSpecialist = "specialist" // 备案专员
-	RoleSupervisor = "supervisor" // 主管
-	RoleTech       = "tech"       // 技术部
-	RoleBureau     = "bureau"     // the system that reports bureau results
-	RoleAdmin      = "admin"      // everything
+	RoleSpecialist = beian.RoleSpecialist // 备案专员
+	RoleSupervisor = beian.RoleSupervisor // 主管
+	RoleTech       = beian.RoleTech       // 技术部
+	RoleBureau     = beian.RoleBureau     // the system that reports bureau results
+	RoleAdmin      = beian.RoleAdmin      // everything
 )
 
 // Token is one API credential from BEIAN_API_TOKENS.
@@ -72,10 +74,24 @@ func caller(c echo.Context) Token {
 	return t
 }
 
-// authenticate checks the bearer token (401 without a valid one).
+// actor is the caller as the desk's services know it.
+func (s *Server) actor(c echo.Context) desk.Actor {
+	t := caller(c)
+	return desk.Actor{Name: t.Name, Role: t.Role}
+}
+
+// authenticate checks the bearer token (401 without a valid one). Without
+// an Authorization header, a console session cookie is accepted as its staff
+// member; a write with the cookie must also carry the session's CSRF token
+// in X-CSRF-Token, exactly as a console form does.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get("Authorization")
+		if h == "" {
+			if ck, err := c.Cookie(desk.SessionCookie); err == nil && ck.Value != "" {
+				return s.authenticateSession(c, ck.Value, next)
+			}
+		}
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || tok == "" {
 			return beian.Errorf(beian.CodeUnauthorized, "缺少访问令牌（Authorization: Bearer <token>）")
@@ -88,6 +104,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return beian.Errorf(beian.CodeUnauthorized, "访问令牌无效")
 	}
+}
+
+// authenticateSession admits the staff member of a console session.
+func (s *Server) authenticateSession(c echo.Context, token string, next echo.HandlerFunc) error {
+	sess, st, err := s.desk.SessionFor(c.Request().Context(), token)
+	if err != nil {
+		return err
+	}
+	if sess == nil {
+		return beian.Errorf(beian.CodeUnauthorized, "登录已过期或已退出，请重新登录")
+	}
+	if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+		if !desk.ValidCSRF(sess, c.Request().Header.Get("X-CSRF-Token")) {
+			return beian.Errorf(beian.CodeForbidden, "缺少或错误的 CSRF 令牌（X-CSRF-Token）：以登录会话调用接口的写操作须附带该令牌")
+		}
+	}
+	c.Set(ctxCaller, Token{Name: st.Username, Role: st.Role})
+	return next(c)
 }
 
 // allow admits the given roles and admin (403 for any other role).

@@ -45,13 +45,13 @@ func (s *Server) listBlacklist(c echo.Context) error {
 			return err
 		}
 	}
-	list, err := s.d.Store.ListBlacklist(ctx)
+	list, err := s.desk.Store.ListBlacklist(ctx)
 	if err != nil {
 		return err
 	}
 	if reveal {
-		err := s.d.Store.Audit(ctx, beian.AuditEntry{
-			At: s.d.Now(), Actor: caller(c).Name, Action: "reveal", Target: "blacklist",
+		err := s.desk.Store.Audit(ctx, beian.AuditEntry{
+			At: s.desk.Now(), Actor: caller(c).Name, Action: "reveal", Target: "blacklist",
 			Detail: fmt.Sprintf("查看黑名单中完整的证件号码和电话号码（共 %d 条）", len(list)),
 		})
 		if err != nil {
@@ -79,7 +79,7 @@ func (s *Server) addBlacklistEntry(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	rules, err := s.d.Rules(ctx)
+	rules, err := s.desk.Rules(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,9 +90,9 @@ func (s *Server) addBlacklistEntry(c echo.Context) error {
 	}
 	e := &beian.BlacklistEntry{
 		Kind: kind, Value: strings.TrimSpace(b.Value), Key: key, Reason: strings.TrimSpace(b.Reason),
-		Author: caller(c).Name, CreatedAt: s.d.Now(),
+		Author: caller(c).Name, CreatedAt: s.desk.Now(),
 	}
-	if err := s.d.Store.AddBlacklistEntry(ctx, e); err != nil {
+	if err := s.desk.Store.AddBlacklistEntry(ctx, e); err != nil {
 		return err
 	}
 	// Masked like the list: the answer is kept under an Idempotency-Key.
@@ -101,7 +101,7 @@ func (s *Server) addBlacklistEntry(c echo.Context) error {
 
 // deleteBlacklistEntry takes an entry off the blacklist; audited.
 func (s *Server) deleteBlacklistEntry(c echo.Context) error {
-	if err := s.d.Store.DeleteBlacklistEntry(c.Request().Context(), c.Param("id"), caller(c).Name); err != nil {
+	if err := s.desk.Store.DeleteBlacklistEntry(c.Request().Context(), c.Param("id"), caller(c).Name); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

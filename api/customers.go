@@ -156,7 +156,7 @@ func customerFromBody(id string, b customerBody) (beian.Customer, []beian.Violat
 
 // listCustomers answers every customer with its products (admin).
 func (s *Server) listCustomers(c echo.Context) error {
-	cs, err := s.d.Store.ListCustomers(c.Request().Context())
+	cs, err := s.desk.Store.ListCustomers(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (s *Server) listCustomers(c echo.Context) error {
 }
 
 func (s *Server) getCustomer(c echo.Context) error {
-	cu, err := s.d.Store.GetCustomer(c.Request().Context(), c.Param("id"))
+	cu, err := s.desk.Store.GetCustomer(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (s *Server) putCustomer(c echo.Context) error {
 	if len(vs) > 0 {
 		return &beian.Error{Code: beian.CodeViolations, Message: fmt.Sprintf("客户资料有 %d 处错误，未保存", len(vs)), Violations: vs}
 	}
-	if err := s.d.Store.PutCustomers(c.Request().Context(), []beian.Customer{cu}, caller(c).Name); err != nil {
+	if err := s.desk.Store.PutCustomers(c.Request().Context(), []beian.Customer{cu}, caller(c).Name); err != nil {
 		return err
 	}
 	return s.getCustomer(c)
@@ -244,7 +244,7 @@ func (s *Server) importCustomers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Store.PutCustomers(c.Request().Context(), cs, caller(c).Name); err != nil {
+	if err := s.desk.Store.PutCustomers(c.Request().Context(), cs, caller(c).Name); err != nil {
 		return err
 	}
 	out := struct {
@@ -255,7 +255,7 @@ func (s *Server) importCustomers(c echo.Context) error {
 	for _, cu := range cs {
 		out.Products += len(cu.Products)
 		j := customerToJSON(cu)
-		j.UpdatedBy, j.UpdatedAt = caller(c).Name, s.d.Now().In(shanghai)
+		j.UpdatedBy, j.UpdatedAt = caller(c).Name, s.desk.Now().In(shanghai)
 		out.Items = append(out.Items, j)
 	}
 	return c.JSON(http.StatusOK, out)

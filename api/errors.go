@@ -60,6 +60,8 @@ func httpStatus(code string) int {
 		return http.StatusUnsupportedMediaType
 	case beian.CodeViolations, beian.CodeCalendarNoData:
 		return http.StatusUnprocessableEntity
+	case beian.CodeRateLimited:
+		return http.StatusTooManyRequests
 	case beian.CodeUnavailable:
 		return http.StatusServiceUnavailable
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,16 +21,9 @@ type faqEntryJSON struct {
 	Score    float64  `json:"score"`
 }
 
-// embeddedBank loads the embedded answer bank once, for a server built
-// without Deps.FAQ.
-var embeddedBank = sync.OnceValues(faq.Load)
-
 // faqBank is the answer bank the API searches.
 func (s *Server) faqBank() (*faq.Bank, error) {
-	if s.d.FAQ != nil {
-		return s.d.FAQ, nil
-	}
-	return embeddedBank()
+	return s.desk.AnswerBank()
 }
 
 // searchFAQ answers the staff's answer bank (R-FAQ-1) for the 5-minute

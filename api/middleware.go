@@ -107,7 +107,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		hash := hex.EncodeToString(h.Sum(nil))
 		actor := caller(c).Name
 		ctx := req.Context()
-		prev, err := s.d.Store.GetIdempotent(ctx, key, actor)
+		prev, err := s.desk.Store.GetIdempotent(ctx, key, actor)
 		if err != nil {
 			return err
 		}
@@ -125,8 +125,8 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		status := c.Response().Status
 		if status < 500 {
-			if err := s.d.Store.SaveIdempotent(ctx, beian.IdempotentResponse{
-				Key: key, Actor: actor, BodyHash: hash, Status: status, Body: rec.buf.Bytes(), At: s.d.Now(),
+			if err := s.desk.Store.SaveIdempotent(ctx, beian.IdempotentResponse{
+				Key: key, Actor: actor, BodyHash: hash, Status: status, Body: rec.buf.Bytes(), At: s.desk.Now(),
 			}); err != nil {
 				s.d.Logger.Error("save idempotent response", "error", err, "request_id", requestIDOf(c))
 			}

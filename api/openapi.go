@@ -59,6 +59,17 @@ var operations = []op{
 	{"POST", "/api/v1/imports/customers", "导入客户表（.xlsx，multipart 字段 file，每行一个接入产品；最大 10 MiB）", "admin", "", 200},
 	{"GET", "/api/v1/reports/expiring-products", "已到期或 within_days 天内到期、仍有在办或有效备案的接入产品", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/faq", "常见问题答复库（q 搜索，limit；无 q 时按手册顺序列出全部）", "specialist supervisor tech bureau", "", 200},
+	{"GET", "/api/v1/staff", "员工账号（从不返回密码）", "admin", "", 200},
+	{"POST", "/api/v1/staff", "新建员工账号（含初始密码 password，至少 10 个字符；留审计记录）", "admin", "Staff", 201},
+	{"GET", "/api/v1/staff/{username}", "查看员工账号", "admin", "", 200},
+	{"PUT", "/api/v1/staff/{username}", "修改姓名、角色、邮箱、停用（停用即结束其全部会话）", "admin", "Staff", 200},
+	{"DELETE", "/api/v1/staff/{username}", "删除员工账号", "admin", "", 204},
+	{"PUT", "/api/v1/staff/{username}/password", "设置密码（结束该账号全部会话）", "admin", "Password", 204},
+	{"GET", "/api/v1/stats/open-by-status", "图表：在办申请按状态", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/stats/open-by-province", "图表：在办申请按系统省份和审核管局", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/stats/bureau-decisions", "图表：管局每周结论（weeks，默认 12）", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/stats/bureau-days", "图表：管局审核用时的工作日分布（weeks，默认 12）", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/stats/intake", "图表：每周受理量（weeks，默认 12）", "specialist supervisor", "", 200},
 }
 
 var schemas = map[string]any{
@@ -122,6 +133,11 @@ var schemas = map[string]any{
 		"manager_superior": obj(map[string]any{"name": str(), "email": str()}),
 		"products":         arr(obj(map[string]any{"id": str(), "server_ips": arr(str()), "valid_until": map[string]any{"type": "string", "format": "date"}})),
 	}),
+	"Staff": obj(map[string]any{
+		"username": str(), "name": str(), "role": enum("specialist", "supervisor", "tech", "bureau", "admin"),
+		"email": str(), "disabled": map[string]any{"type": "boolean"}, "password": str(),
+	}),
+	"Password": obj(map[string]any{"password": str()}),
 	"Error": obj(map[string]any{"error": obj(map[string]any{
 		"code": str(), "message": str(),
 		"violations": arr(obj(map[string]any{"rule": str(), "code": str(), "field": str(), "message": str()})),

@@ -48,12 +48,12 @@ func (s *Server) expiringProducts(c echo.Context) error {
 		}
 		within = n
 	}
-	today, err := time.ParseInLocation("2006-01-02", s.today(), shanghai)
+	today, err := time.ParseInLocation("2006-01-02", s.desk.Today(), shanghai)
 	if err != nil {
 		return err
 	}
 	through := today.AddDate(0, 0, within).Format("2006-01-02")
-	list, err := s.d.Store.ExpiringProducts(c.Request().Context(), through)
+	list, err := s.desk.Store.ExpiringProducts(c.Request().Context(), through)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) expiringProducts(c echo.Context) error {
 		p := productToJSON(e.Product)
 		line := expiringProductJSON{
 			ProductID: p.ID, CustomerID: e.Product.CustomerID, CustomerName: e.CustomerName, ServerIPs: p.ServerIPs,
-			ValidUntil: p.ValidUntil, Expired: !e.Product.ActiveOn(s.today()), Filings: []liveFilingJSON{},
+			ValidUntil: p.ValidUntil, Expired: !e.Product.ActiveOn(s.desk.Today()), Filings: []liveFilingJSON{},
 		}
 		if until, err := time.ParseInLocation("2006-01-02", e.Product.ValidUntil, shanghai); err == nil {
 			line.DaysLeft = int(math.Round(until.Sub(today).Hours() / 24)) // a DST-free zone, but round anyway

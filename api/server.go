@@ -3,41 +3,22 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/beian/beian"
-	"github.com/beian/beian/faq"
-	"github.com/beian/beian/intake"
+	"github.com/beian/beian/desk"
 	"github.com/beian/beian/metrics"
-	"github.com/beian/beian/secret"
-	"github.com/beian/beian/workflows"
 )
 
 // Engine drives filing workflows (worker.Engine on Temporal).
-type Engine interface {
-	Start(ctx context.Context, in workflows.FilingInput) error
-	Act(ctx context.Context, caseID string, a beian.Action, req workflows.ActionRequest, updateID string) (workflows.State, error)
-	Signal(ctx context.Context, caseID string, req workflows.ActionRequest) error
-}
-
-// Config holds what the API needs besides its dependencies.
-type Config struct {
-	// PurgeAfter replaces "one calendar month" (R-RV-5) when set; for demos and tests.
-	PurgeAfter time.Duration
-	// BureauWorkingDays is the bureau's review period (R-BR-1), 20.
-	BureauWorkingDays int
-}
+type Engine = desk.Engine
 
 // Deps are the API's dependencies, built once in main.
 type Deps struct {
-	Store   beian.Store
-	Engine  Engine
-	Box     *secret.Box
+	// Desk is the filing desk's services, shared with the console.
+	Desk    *desk.Service
 	Tokens  []Token
 	Logger  *slog.Logger
 	HTTP    *metrics.HTTP
@@ -45,36 +26,28 @@ type Deps struct {
 	// MetricsToken, when set, is the bearer token Prometheus must send to
 	// /metrics (METRICS_TOKEN); unset, /metrics is open as usual.
 	MetricsToken string
-	Config       Config
-	// Rules returns the intake rules in force (embedded defaults, admin overrides).
-	Rules func(ctx context.Context) (intake.Rules, error)
-	// FAQ is the answer bank (R-FAQ-1); the embedded one (faq.Load) when nil.
-	FAQ *faq.Bank
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
+	// Console is the staff console (package console), mounted at /console/;
+	// nil to serve the API alone.
+	Console http.Handler
 }
 
 // Server is the HTTP API.
 type Server struct {
 	d    Deps
+	desk *desk.Service
 	echo *echo.Echo
 }
 
 // New builds the API with every route of the v1 contract.
 func New(d Deps) *Server {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	if d.Rules == nil {
-		d.Rules = func(context.Context) (intake.Rules, error) { return intake.DefaultRules(), nil }
+	if d.Desk == nil {
+		d.Desk = &desk.Service{}
 	}
-	if d.Config.BureauWorkingDays == 0 {
-		d.Config.BureauWorkingDays = 20
-	}
-	s := &Server{d: d, echo: echo.New()}
+	d.Desk.Init()
+	s := &Server{d: d, desk: d.Desk, echo: echo.New()}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -144,6 +117,27 @@ func (s *Server) routes() {
 	v1.POST("/imports/customers", s.importCustomers, allow())
 	v1.GET("/reports/expiring-products", s.expiringProducts, allow(staff...))
 	v1.GET("/faq", s.searchFAQ, allow(append(staff, RoleTech, RoleBureau)...))
+
+	v1.GET("/staff", s.listStaff, allow())
+	v1.POST("/staff", s.createStaff, allow())
+	v1.GET("/staff/:username", s.getStaff, allow())
+	v1.PUT("/staff/:username", s.putStaff, allow())
+	v1.DELETE("/staff/:username", s.deleteStaff, allow())
+	v1.PUT("/staff/:username/password", s.putStaffPassword, allow())
+
+	v1.GET("/stats/open-by-status", s.statsOpenByStatus, allow(staff...))
+	v1.GET("/stats/open-by-province", s.statsOpenByProvince, allow(staff...))
+	v1.GET("/stats/bureau-decisions", s.statsBureauDecisions, allow(staff...))
+	v1.GET("/stats/bureau-days", s.statsBureauDays, allow(staff...))
+	v1.GET("/stats/intake", s.statsIntake, allow(staff...))
+
+	if s.d.Console != nil {
+		// The staff console: plain net/http handlers (package console).
+		console := echo.WrapHandler(s.d.Console)
+		e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/console/") })
+		e.Any("/console", console)
+		e.Any("/console/*", console)
+	}
 }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/api"
+	"github.com/beian/beian/desk"
 	"github.com/beian/beian/internal/stack"
 	"github.com/beian/beian/postgres"
 	"github.com/beian/beian/postgres/pgtest"
@@ -70,13 +71,12 @@ func setupPG(t *testing.T) *pgBundle {
 	require.NoError(t, err)
 	engine := &engineDown{}
 	s := api.New(api.Deps{
-		Store: db, Engine: engine, Box: box,
+		Desk: &desk.Service{Store: db, Engine: engine, Box: box, Rules: desk.StoredRules(db)},
 		Tokens: []api.Token{
 			{Name: "小李", Role: api.RoleSpecialist, Token: stack.TokSpecialist},
 			{Name: "admin", Role: api.RoleAdmin, Token: stack.TokAdmin},
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Rules:  api.StoredRules(db),
 	})
 	return &pgBundle{t: t, db: db, engine: engine, api: s}
 }

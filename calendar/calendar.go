@@ -327,3 +327,33 @@ func (c *Calendar) count(from time.Time, n int) (Due, error) {
 	}
 	return due, nil
 }
+
+// WorkingDaysBetween counts the working days after from's Asia/Shanghai date
+// up to and including to's date: how many working days the bureau has used
+// from a submission (R-BR-1) to a decision, or how many are left from today
+// to a deadline. A to on or before from's date gives 0 or a negative count
+// (the working days from to's date up to from's, negated). It counts at most
+// MaxWorkingDays days either way.
+func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {
+	from, to = from.In(Shanghai), to.In(Shanghai)
+	fy, fm, fd := from.Date()
+	ty, tm, td := to.Date()
+	a := time.Date(fy, fm, fd, 12, 0, 0, 0, Shanghai)
+	b := time.Date(ty, tm, td, 12, 0, 0, 0, Shanghai)
+	sign := 1
+	if b.Before(a) {
+		a, b, sign = b, a, -1
+	}
+	n := 0
+	y, m, d := a.Date()
+	for i := 1; i <= 3*MaxWorkingDays; i++ {
+		day := time.Date(y, m, d+i, 12, 0, 0, 0, Shanghai)
+		if day.After(b) {
+			break
+		}
+		if c.Day(day).Working {
+			n++
+		}
+	}
+	return sign * n
+}

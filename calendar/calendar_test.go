@@ -457,3 +457,40 @@ func FuzzBureauDue(f *testing.F) {
 		}
 	})
 }
+
+// TestWorkingDaysBetween: the working days the bureau used or has left
+// (R-BR-1), across National Day 2026 and its make-up working days.
+func TestWorkingDaysBetween(t *testing.T) {
+	t.Parallel()
+	cal := calendar.New(nil, nil)
+	at := func(s string) time.Time {
+		d, err := time.ParseInLocation("2006-01-02 15:04", s, calendar.Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		from, to string
+		want     int
+	}{
+		{"2026-09-28 10:00", "2026-09-28 17:00", 0},  // same day
+		{"2026-09-28 10:00", "2026-09-29 09:00", 1},  // next working day
+		{"2026-09-25 10:00", "2026-09-28 09:00", 1},  // Friday to Monday: the weekend does not count
+		{"2026-09-28 10:00", "2026-10-30 17:30", 20}, // the 20 working days of the National Day example
+		{"2026-10-30 17:30", "2026-09-28 10:00", -20},
+	} {
+		if got := cal.WorkingDaysBetween(at(tc.from), at(tc.to)); got != tc.want {
+			t.Errorf("WorkingDaysBetween(%s, %s) = %d, want %d", tc.from, tc.to, got, tc.want)
+		}
+	}
+	// The count agrees with BureauDue: the due date is the 20th working day.
+	from := at("2026-09-28 10:00")
+	due, err := cal.BureauDue(from, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cal.WorkingDaysBetween(from, due.At); got != 20 {
+		t.Fatalf("BureauDue is %s but WorkingDaysBetween counts %d working days to it", due.At, got)
+	}
+}

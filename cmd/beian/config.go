@@ -29,6 +29,11 @@ type Config struct {
 	AccessWebhookKey  string
 	LogLevel          string
 	MetricsToken      string
+	// AdminPassword creates the staff account admin when none exists.
+	AdminPassword string
+	SessionIdle   time.Duration
+	// TemporalUIURL is the Temporal Web UI, linked from each case page.
+	TemporalUIURL string
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -49,6 +54,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		AccessWebhookKey:  getenv("BEIAN_ACCESS_WEBHOOK_SECRET"),
 		LogLevel:          or(getenv("LOG_LEVEL"), "info"),
 		MetricsToken:      getenv("METRICS_TOKEN"),
+		AdminPassword:     getenv("BEIAN_ADMIN_PASSWORD"),
+		TemporalUIURL:     strings.TrimRight(getenv("TEMPORAL_UI_URL"), "/"),
 		RectifyWithin:     24 * time.Hour,
 	}
 	var problems []string
@@ -58,6 +65,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	for name, dst := range map[string]*time.Duration{
 		"BEIAN_PURGE_AFTER": &c.PurgeAfter, "BEIAN_BUREAU_SLA": &c.BureauSLA, "BEIAN_RECTIFY_WITHIN": &c.RectifyWithin,
+		"BEIAN_SESSION_IDLE": &c.SessionIdle,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -88,9 +96,6 @@ func (c Config) requireServe() error {
 	}
 	if c.SecretKey == "" {
 		problems = append(problems, "BEIAN_SECRET_KEY is not set (32 bytes base64, or a passphrase of 16+ characters): it encrypts filing passwords")
-	}
-	if len(c.Tokens) == 0 {
-		problems = append(problems, "BEIAN_API_TOKENS is empty: nobody could call the API")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))

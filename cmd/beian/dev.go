@@ -102,6 +102,16 @@ func dev(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		tok := "dev-" + hex.EncodeToString(k)
 		cfg.Tokens = []api.Token{{Name: "dev", Role: api.RoleAdmin, Token: tok}}
 	}
+	if cfg.AdminPassword == "" {
+		pw, err := devPassword(filepath.Join(devDataDir, "admin-password"))
+		if err != nil {
+			return err
+		}
+		cfg.AdminPassword = pw
+	}
+	if cfg.TemporalUIURL == "" && strings.HasPrefix(uiURL, "http") {
+		cfg.TemporalUIURL = uiURL
+	}
 	if err := seedDataCentres(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
@@ -113,6 +123,8 @@ func dev(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		}
 		say("")
 		say("beian is running. Ctrl-C stops everything.")
+		say("  Console (工作台) %s/console/   sign in as admin / %s", base, cfg.AdminPassword)
+		say("                  (kept in %s; it applies when the database has no staff account yet)", filepath.Join(devDataDir, "admin-password"))
 		say("  API             %s/api/v1   (OpenAPI: %s/api/v1/openapi.json)", base, base)
 		say("  Health          %s/healthz   Metrics: %s/metrics", base, base)
 		say("  Temporal Web UI %s   (search: BeianDomain, BeianProvince, BeianStatus, BeianCaseNo)", uiURL)
@@ -164,6 +176,26 @@ func devSecret(path string, n int) ([]byte, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// devPassword returns the dev admin password kept in path, made on first
+// use: 20 characters without look-alikes, easy to type from the terminal.
+func devPassword(path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 10 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 // seedDataCentres puts example data centres on documentation ranges (RFC

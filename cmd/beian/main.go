@@ -29,6 +29,8 @@ import (
 
 	"github.com/beian/beian/activities"
 	"github.com/beian/beian/api"
+	"github.com/beian/beian/console"
+	"github.com/beian/beian/desk"
 	"github.com/beian/beian/faq"
 	"github.com/beian/beian/mail"
 	"github.com/beian/beian/metrics"
@@ -171,13 +173,30 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if err != nil {
 			return err
 		}
+		svc := &desk.Service{
+			Store: db, Engine: engine, Box: box, Logger: logger,
+			Config: desk.Config{
+				PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20, SessionIdle: cfg.SessionIdle,
+				TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace,
+			},
+			Rules: desk.StoredRules(db), // embedded defaults unless an admin overrode them
+			FAQ:   bank,
+		}
+		if created, err := svc.BootstrapAdmin(ctx, cfg.AdminPassword); err != nil {
+			return err
+		} else if created {
+			logger.Info("staff account admin created from BEIAN_ADMIN_PASSWORD")
+		}
+		if n, err := db.CountStaff(ctx); err != nil {
+			return err
+		} else if n == 0 && len(cfg.Tokens) == 0 {
+			return errors.New("configuration: no staff account and BEIAN_API_TOKENS is empty: nobody could sign in or call the API; set BEIAN_ADMIN_PASSWORD (creates the account admin) or BEIAN_API_TOKENS")
+		}
 		srv := api.New(api.Deps{
-			Store: db, Engine: engine, Box: box, Tokens: cfg.Tokens, Logger: logger,
+			Desk: svc, Tokens: cfg.Tokens, Logger: logger,
 			HTTP: metrics.NewHTTP(reg), Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 			MetricsToken: cfg.MetricsToken,
-			Config:       api.Config{PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20},
-			Rules:        api.StoredRules(db), // embedded defaults unless an admin overrode them
-			FAQ:          bank,
+			Console:      console.New(svc, logger),
 		})
 		hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 		go func() {

@@ -19,6 +19,8 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/activities"
 	"github.com/beian/beian/api"
+	"github.com/beian/beian/console"
+	"github.com/beian/beian/desk"
 	"github.com/beian/beian/faq"
 	"github.com/beian/beian/internal/testenv"
 	"github.com/beian/beian/mail"
@@ -43,6 +45,8 @@ type Options struct {
 	PurgeAfter time.Duration
 	BureauSLA  time.Duration
 	Rectify    time.Duration
+	// SessionIdle ends console sessions sooner, for timeout tests.
+	SessionIdle time.Duration
 }
 
 // Stack is one running beian.
@@ -54,6 +58,8 @@ type Stack struct {
 	TemporalAddress string
 	Mail            *catcher.Catcher
 	Acts            *activities.Activities
+	// Desk is the services the API and the console share.
+	Desk *desk.Service
 	API             *httptest.Server
 	worker          sdkworker.Worker
 }
@@ -118,8 +124,15 @@ func Start(t testing.TB, o Options) *Stack {
 	require.NoError(t, err)
 	bank, err := faq.Load()
 	require.NoError(t, err)
-	a := api.New(api.Deps{
+	s.Desk = &desk.Service{
 		Store: db, Engine: &worker.Engine{Client: s.Temporal}, Box: box,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config: desk.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20, SessionIdle: o.SessionIdle, TemporalUI: "http://127.0.0.1:8233"},
+		Rules:  desk.StoredRules(db),
+		FAQ:    bank,
+	}
+	a := api.New(api.Deps{
+		Desk: s.Desk,
 		Tokens: []api.Token{
 			{Name: "小李", Role: api.RoleSpecialist, Token: TokSpecialist},
 			{Name: "王主管", Role: api.RoleSupervisor, Token: TokSupervisor},
@@ -127,10 +140,8 @@ func Start(t testing.TB, o Options) *Stack {
 			{Name: "管局接口", Role: api.RoleBureau, Token: TokBureau},
 			{Name: "admin", Role: api.RoleAdmin, Token: TokAdmin},
 		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Config: api.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20},
-		Rules:  api.StoredRules(db),
-		FAQ:    bank,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Console: console.New(s.Desk, slog.New(slog.NewTextHandler(io.Discard, nil))),
 	})
 	s.API = httptest.NewServer(a)
 	t.Cleanup(s.API.Close)
@@ -167,4 +178,15 @@ func (s *Stack) StartWorker() {
 func (s *Stack) StopWorker() {
 	s.worker.Stop()
 	s.worker = nil
+}
+
+// StaffPassword is the password of every account AddStaff makes.
+const StaffPassword = "correct horse battery"
+
+// AddStaff creates a console account with StaffPassword.
+func (s *Stack) AddStaff(username, name, role string) {
+	s.t.Helper()
+	_, err := s.Desk.CreateStaff(context.Background(), desk.Actor{Name: "test", Role: beian.RoleAdmin},
+		beian.Staff{Username: username, Name: name, Role: role, Email: username + "@test.local"}, StaffPassword)
+	require.NoError(s.t, err)
 }

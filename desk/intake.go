@@ -1,4 +1,4 @@
-package api
+package desk
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/idna"
 
@@ -15,7 +16,44 @@ import (
 	"github.com/beian/beian/secret"
 )
 
-// This file holds the checks prepare and createFiling make against stored
+// prepare runs every intake rule on a case built from a body: routing by
+// server IP (R-ENT-1/2), the reviewing bureau (R-ENT-3), the checklist
+// (R-IN-2), the email subject (R-IN-3), the field rules (R-IN-*) with the
+// rules in force (admins may override them), the blacklist (R-IN-6) and the
+// customer's active access product for every server IP (R-ENT-2, R-RV-1),
+// whose holder it sets as c.CustomerID. Check, Create and Correct share it.
+// password is the clear filing password when one was given (its presence is
+// checked for change, cancel and transfer types, R-TY).
+func (s *Service) prepare(ctx context.Context, c *beian.Case, password string) (intake.Result, error) {
+	s.Init()
+	rules, err := s.Rules(ctx)
+	if err != nil {
+		return intake.Result{}, err
+	}
+	dcs, err := s.Store.ListDataCentres(ctx)
+	if err != nil {
+		return intake.Result{}, err
+	}
+	blacklist, err := s.Store.ListBlacklist(ctx) // R-IN-6
+	if err != nil {
+		return intake.Result{}, err
+	}
+	res := intake.Check(c, intake.Input{
+		Rules: rules, DataCentres: dcs, Now: s.now(), FilingPassword: password, Blacklist: blacklistForIntake(blacklist),
+	})
+	res.Routing.BureauProvince = c.Sponsor.Province // R-ENT-3: the sponsor's bureau reviews
+
+	// R-ENT-2, R-RV-1: product first, filing second.
+	products, err := s.checkProducts(ctx, c, res.Violations)
+	if err != nil {
+		return intake.Result{}, err
+	}
+	res.Violations = append(res.Violations, products.Violations...)
+	c.CustomerID = products.CustomerID // the holder of the active product owning the server IPs
+	return res, nil
+}
+
+// This file holds the checks prepare and Create make against stored
 // data: the blacklist (R-IN-6), the customers' access products (R-ENT-2,
 // R-RV-1) and a sponsor's application in progress (R-IN-5).
 
@@ -28,32 +66,29 @@ func blacklistForIntake(list []beian.BlacklistEntry) []intake.BlacklistEntry {
 	return out
 }
 
-// today is the business date in Asia/Shanghai, "2006-01-02".
-func (s *Server) today() string { return s.d.Now().In(shanghai).Format("2006-01-02") }
-
 // checkProducts checks the normalised case's server IPs against the access
 // products on record (R-ENT-2, R-RV-1); prior are the violations found so
 // far, whose IPs are not checked again.
-func (s *Server) checkProducts(ctx context.Context, c *beian.Case, prior []beian.Violation) (intake.ProductCheck, error) {
+func (s *Service) checkProducts(ctx context.Context, c *beian.Case, prior []beian.Violation) (intake.ProductCheck, error) {
 	var ips []netip.Addr
 	for _, raw := range c.Website.ServerIPs {
 		if a, err := netip.ParseAddr(raw); err == nil {
 			ips = append(ips, a.Unmap())
 		}
 	}
-	products, err := s.d.Store.ProductsForIPs(ctx, ips)
+	products, err := s.Store.ProductsForIPs(ctx, ips)
 	if err != nil {
 		return intake.ProductCheck{}, err
 	}
-	return intake.CheckProducts(c, products, s.today(), prior), nil
+	return intake.CheckProducts(c, products, s.Today(), prior), nil
 }
 
 // sponsorConflict refuses a new case while its sponsor has another
 // application in progress (R-IN-5): a sponsor corrects the open application
 // or waits for its end. An open application holding one of the new case's
 // domains is the same site: CreateCase reports that as DOMAIN_CONFLICT.
-func (s *Server) sponsorConflict(ctx context.Context, c *beian.Case) error {
-	open, err := s.d.Store.OpenApplicationOf(ctx, c.Sponsor.CertNumber)
+func (s *Service) sponsorConflict(ctx context.Context, c *beian.Case) error {
+	open, err := s.Store.OpenApplicationOf(ctx, c.Sponsor.CertNumber)
 	if err != nil || open == nil {
 		return err
 	}
@@ -73,8 +108,8 @@ func (s *Server) sponsorConflict(ctx context.Context, c *beian.Case) error {
 // open case or a live filing, and SPONSOR_CONFLICT when the sponsor has
 // another application in progress. POST /filings still answers them with a
 // 409 (sponsorConflict, and CreateCase as the guarantee).
-func (s *Server) conflictViolations(ctx context.Context, c *beian.Case) ([]beian.Violation, error) {
-	holders, err := s.d.Store.DomainHolders(ctx, c.Website.Domains)
+func (s *Service) conflictViolations(ctx context.Context, c *beian.Case) ([]beian.Violation, error) {
+	holders, err := s.Store.DomainHolders(ctx, c.Website.Domains)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +133,7 @@ func (s *Server) conflictViolations(ctx context.Context, c *beian.Case) ([]beian
 		vs = append(vs, beian.Violation{
 			Rule: "R-IN-5", Code: beian.CodeDomainConflict, Field: fmt.Sprintf("website.domains[%d]", i),
 			Message: fmt.Sprintf("域名 %s 已被备案申请 %s 占用（状态：%s），同一域名只能有一个在办申请或有效备案",
-				displayDomain(h.Domain), h.CaseNo, h.Status.Title()),
+				DisplayDomain(h.Domain), h.CaseNo, h.Status.Title()),
 		})
 	}
 	err = s.sponsorConflict(ctx, c)
@@ -112,9 +147,9 @@ func (s *Server) conflictViolations(ctx context.Context, c *beian.Case) ([]beian
 	return vs, nil
 }
 
-// displayDomain is a domain as staff read it: an IDN in Unicode with its
+// DisplayDomain is a domain as staff read it: an IDN in Unicode with its
 // punycode after it.
-func displayDomain(d string) string {
+func DisplayDomain(d string) string {
 	if u, err := idna.Lookup.ToUnicode(d); err == nil && u != d {
 		return u + "（" + d + "）"
 	}
@@ -125,11 +160,11 @@ func displayDomain(d string) string {
 // live filing with its number, so the domains stay with that filing until
 // the outcome (R-TY). A transfer in of a filing we already host is refused,
 // and so is a second application on one live filing.
-func (s *Server) linkToLiveFiling(ctx context.Context, c *beian.Case) error {
+func (s *Service) linkToLiveFiling(ctx context.Context, c *beian.Case) error {
 	if !c.Type.NeedsFilingNumber() {
 		return nil
 	}
-	live, err := s.d.Store.LiveFilingByNumber(ctx, c.FilingNumber)
+	live, err := s.Store.LiveFilingByNumber(ctx, c.FilingNumber)
 	if err != nil || live == nil {
 		return err
 	}
@@ -140,7 +175,7 @@ func (s *Server) linkToLiveFiling(ctx context.Context, c *beian.Case) error {
 		// The change would inherit a cut network or a running 24-hour order.
 		return beian.Errorf(beian.CodeConflict, "备案号 %s 的备案申请 %s 当前为「%s」：请先完成整改或恢复接入，再办理变更", c.FilingNumber, live.CaseNo, live.Status.Title())
 	}
-	other, err := s.d.Store.InProgressLinkedTo(ctx, live.ID)
+	other, err := s.Store.InProgressLinkedTo(ctx, live.ID)
 	if err != nil {
 		return err
 	}
@@ -149,4 +184,36 @@ func (s *Server) linkToLiveFiling(ctx context.Context, c *beian.Case) error {
 	}
 	c.LinkedCaseID = live.ID
 	return nil
+}
+
+// defaultSuffixes are the fileable suffixes of the shipped rules (R-IN-4).
+var defaultSuffixes = sync.OnceValue(func() []string { return intake.DefaultRules().FileableSuffixes })
+
+// ListDomain is a domain filter normalised as intake stores domains
+// (R-IN-4): "https://WWW.例子.中国/x" finds the case filed for 例子.中国, kept
+// as xn--fsqu00a.xn--fiqs8s. What does not normalise (a suffix not fileable,
+// a typo) is matched lower-cased as given.
+func ListDomain(q string) string {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return ""
+	}
+	if reg, _, err := intake.NormaliseDomain(q, defaultSuffixes()); err == nil {
+		return reg
+	}
+	return strings.ToLower(q)
+}
+
+// UnicodeDomains is domains in Unicode (R-IN-4: stored in punycode, shown to
+// people as written).
+func UnicodeDomains(domains []string) []string {
+	out := make([]string, 0, len(domains))
+	for _, d := range domains {
+		u, err := idna.Lookup.ToUnicode(d)
+		if err != nil {
+			u = d
+		}
+		out = append(out, u)
+	}
+	return out
 }

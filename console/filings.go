@@ -1,0 +1,633 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/calendar"
+	"github.com/beian/beian/desk"
+	"github.com/beian/beian/workflows"
+)
+
+// dashboardView is the data of the first page.
+type dashboardView struct {
+	T            *desk.Today
+	Overdue      []caseRow
+	DueThisWeek  []caseRow
+	Rectifying   []caseRow
+	OverdueCount int
+}
+
+func (c *Console) dashboard(w http.ResponseWriter, r *request) {
+	t, err := c.svc.Dashboard(r.Context())
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	cal, err := c.svc.Calendar(r.Context())
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	now := c.svc.Now()
+	v := dashboardView{T: t, Overdue: rowsOf(t.Overdue, cal, now), DueThisWeek: rowsOf(t.DueThisWeek, cal, now), Rectifying: rowsOf(t.Rectifying, cal, now)}
+	c.render(w, r, "dashboard", "工作台", v)
+}
+
+// caseRow is one line of a case list, with its deadline said for people.
+type caseRow struct {
+	C      *beian.Case
+	Domain string
+	// Due is the bureau deadline while the bureau has the case (R-BR-1).
+	Due *time.Time
+	// Left says how many working days are left (or how many it is late).
+	Left string
+	// Mark is "overdue", "week" (due by Sunday) or "".
+	Mark string
+}
+
+// endOfWeek is Monday 00:00 Asia/Shanghai of the week after now's.
+func endOfWeek(now time.Time) time.Time {
+	now = now.In(desk.Shanghai)
+	y, m, d := now.Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, desk.Shanghai)
+	return day.AddDate(0, 0, 7-(int(day.Weekday())+6)%7)
+}
+
+// workingDaysLeft says how many working days remain until due (R-BR-1).
+func workingDaysLeft(cal *calendar.Calendar, now, due time.Time) string {
+	n := cal.WorkingDaysBetween(now, due)
+	switch {
+	case due.Before(now):
+		if n == 0 {
+			return "今日已超期"
+		}
+		return fmt.Sprintf("已超期 %d 个工作日", -n)
+	case n == 0:
+		return "今日截止"
+	}
+	return fmt.Sprintf("剩余 %d 个工作日", n)
+}
+
+func rowsOf(cases []beian.Case, cal *calendar.Calendar, now time.Time) []caseRow {
+	week := endOfWeek(now)
+	out := make([]caseRow, 0, len(cases))
+	for i := range cases {
+		cs := &cases[i]
+		row := caseRow{C: cs, Domain: cs.PrimaryName()}
+		if ds := desk.UnicodeDomains(cs.Website.Domains); len(ds) > 0 {
+			row.Domain = ds[0]
+			if len(ds) > 1 {
+				row.Domain += fmt.Sprintf(" 等 %d 个", len(ds))
+			}
+		}
+		if cs.Status == beian.StatusBureauReview && cs.Deadlines.BureauDueAt != nil {
+			due := *cs.Deadlines.BureauDueAt
+			row.Due, row.Left = &due, workingDaysLeft(cal, now, due)
+			switch {
+			case cs.Overdue || due.Before(now):
+				row.Mark = "overdue"
+			case due.Before(week):
+				row.Mark = "week"
+			}
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// listView is the data of the case list.
+type listView struct {
+	Rows      []caseRow
+	Filter    url.Values
+	Statuses  []choice
+	Provinces []string
+	Next      string // query of the next page, "" on the last
+	First     string // query of the first page, "" on it
+	Error     string
+}
+
+// filterKeys are the list's filters, as GET /api/v1/filings names them.
+var filterKeys = []string{"status", "province", "system_province", "bureau_province", "domain", "overdue", "q", "sort"}
+
+func (c *Console) filings(w http.ResponseWriter, r *request) {
+	q := r.URL.Query()
+	v := listView{Filter: url.Values{}, Provinces: provinceList()}
+	for _, k := range filterKeys {
+		if x := strings.TrimSpace(q.Get(k)); x != "" {
+			v.Filter.Set(k, x)
+		}
+	}
+	for _, st := range beian.AllStatuses {
+		v.Statuses = append(v.Statuses, choice{string(st), st.Title()})
+	}
+	f := beian.CaseFilter{
+		Status: beian.Status(v.Filter.Get("status")), Province: v.Filter.Get("province"),
+		SystemProvince: v.Filter.Get("system_province"), BureauProvince: v.Filter.Get("bureau_province"),
+		Domain: v.Filter.Get("domain"), Q: v.Filter.Get("q"), Sort: v.Filter.Get("sort"),
+		Cursor: q.Get("cursor"), Limit: 50,
+	}
+	if f.Sort == beian.SortDue && f.Status == "" {
+		// A deadline matters while the bureau has the case: decided cases
+		// keep their old deadline and would crowd the top of the list.
+		f.Status = beian.StatusBureauReview
+		v.Filter.Set("status", string(f.Status))
+	}
+	if v.Filter.Get("overdue") == "true" {
+		yes := true
+		f.Overdue = &yes
+	}
+	page, err := c.svc.Cases(r.Context(), f)
+	if err != nil {
+		v.Error = beian.ErrorMessage(err)
+		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "filings", "备案申请", v)
+		return
+	}
+	cal, err := c.svc.Calendar(r.Context())
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	v.Rows = rowsOf(page.Items, cal, c.svc.Now())
+	if page.NextCursor != "" {
+		next := url.Values{}
+		for k, vs := range v.Filter {
+			next[k] = vs
+		}
+		next.Set("cursor", page.NextCursor)
+		v.Next = next.Encode()
+	}
+	if f.Cursor != "" {
+		v.First = v.Filter.Encode()
+		if v.First == "" {
+			v.First = "all=1"
+		}
+	}
+	c.render(w, r, "filings", "备案申请", v)
+}
+
+func provinceList() []string {
+	return []string{"北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
+		"安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆",
+		"四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"}
+}
+
+// deadlineView is one deadline of a case, as a date and as time left.
+type deadlineView struct {
+	Label, Rule string
+	At          *time.Time
+	Left        string
+	Late        bool
+	Note        string
+}
+
+// filingView is the data of the case page.
+type filingView struct {
+	C           *beian.Case
+	Domains     []string
+	Reveal      bool
+	Password    string
+	MayReveal   bool
+	Deadlines   []deadlineView
+	Pending     []beian.ChecklistItem // required items not received
+	Mails       []beian.Mail
+	Tasks       []beian.Task
+	Access      []beian.AccessAction
+	WorkflowURL string
+	Can         map[string]bool
+	FormKey     string
+	// ActionError is the error of the last action's form, shown beside it.
+	Action      string
+	ActionError string
+	Sources     []choice
+	Masked      func(string) string
+}
+
+func (c *Console) filing(w http.ResponseWriter, r *request) {
+	c.showFiling(w, r, http.StatusOK, "", nil)
+}
+
+// showFiling renders the case page; action and err are a form's failure.
+func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, action string, actErr error) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	cs, err := c.svc.Case(ctx, id)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	v := filingView{C: cs, Domains: desk.UnicodeDomains(cs.Website.Domains), MayReveal: desk.MayReveal(r.who) == nil, FormKey: formKey()}
+	if r.URL.Query().Get("reveal") == "1" && r.Method == http.MethodGet {
+		pw, err := c.svc.Reveal(ctx, r.who, cs) // audited
+		if err != nil {
+			c.fail(w, r.Request, r, err)
+			return
+		}
+		v.Reveal, v.Password = true, pw
+	}
+	cal, err := c.svc.Calendar(ctx)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	now := c.svc.Now()
+	d := cs.Deadlines
+	if d.PurgeAt != nil {
+		days := int(d.PurgeAt.Sub(now).Hours() / 24)
+		left := fmt.Sprintf("剩余 %d 天", days)
+		if d.PurgeAt.Before(now) {
+			left = "已到期"
+		}
+		v.Deadlines = append(v.Deadlines, deadlineView{Label: "材料截止（超期删除）", Rule: "R-RV-5", At: d.PurgeAt, Left: left, Late: d.PurgeAt.Before(now)})
+	}
+	if d.BureauDueAt != nil && cs.Status == beian.StatusBureauReview {
+		dv := deadlineView{Label: "管局审核期限", Rule: "R-BR-1", At: d.BureauDueAt, Left: workingDaysLeft(cal, now, *d.BureauDueAt), Late: cs.Overdue || d.BureauDueAt.Before(now)}
+		if cs.BureauDueProvisional {
+			dv.Note = "期限跨越尚无节假日数据的年份，按周末规则暂估"
+		}
+		v.Deadlines = append(v.Deadlines, dv)
+	}
+	if d.RectifyBy != nil && cs.Status == beian.StatusRectifying {
+		v.Deadlines = append(v.Deadlines, deadlineView{Label: "整改期限", Rule: "R-PA-3", At: d.RectifyBy, Left: durationLeft(now, *d.RectifyBy), Late: d.RectifyBy.Before(now)})
+	}
+	for _, it := range cs.Checklist {
+		if it.Required && !it.Received {
+			v.Pending = append(v.Pending, it)
+		}
+	}
+	if v.Mails, err = c.svc.Store.ListMails(ctx, cs.ID); err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	if v.Tasks, err = c.svc.Store.CaseTasks(ctx, cs.ID); err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	if v.Access, err = c.svc.Store.CaseAccessActions(ctx, cs.ID); err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	if ui := c.svc.Config.TemporalUI; ui != "" {
+		v.WorkflowURL = fmt.Sprintf("%s/namespaces/%s/workflows/%s", ui, url.PathEscape(c.svc.Config.TemporalNamespace), url.PathEscape(cs.WorkflowID))
+	}
+	v.Can = map[string]bool{}
+	for name, a := range formActions {
+		v.Can[name] = desk.MayAct(r.who, a) && cs.Status.Allows(a) == nil
+	}
+	v.Can["bureau-received"] = v.Can["bureau-received"] && !cs.BureauReceived
+	v.Action, v.ActionError = action, ""
+	if actErr != nil {
+		v.ActionError = beian.ErrorMessage(actErr)
+		var msgs []string
+		for _, m := range fieldErrors(actErr) {
+			msgs = append(msgs, m...)
+		}
+		if len(msgs) > 0 && beian.ErrorCode(actErr) == beian.CodeViolations {
+			v.ActionError += "：" + strings.Join(msgs, "；")
+		}
+	}
+	for _, s := range desk.RectificationSources {
+		v.Sources = append(v.Sources, choice{s, rectifySourceTitle(s)})
+	}
+	c.renderStatus(w, r.Request, r, status, "filing", cs.CaseNo+" "+cs.PrimaryName(), v)
+}
+
+func rectifySourceTitle(s string) string {
+	switch s {
+	case "manual":
+		return "人工检查"
+	case "sweep":
+		return "空壳网站检查"
+	case "verification":
+		return "真实性核验"
+	case "security":
+		return "信息安全"
+	}
+	return s
+}
+
+// formActions are the case page's action forms, by the path they post to.
+var formActions = map[string]beian.Action{
+	"materials":       beian.ActionMaterials,
+	"review":          beian.ActionReview,
+	"bureau-received": beian.ActionBureauReceived,
+	"bureau-decision": beian.ActionBureauDecision,
+	"withdraw":        beian.ActionWithdraw,
+	"rectification":   beian.ActionRequireRectify,
+	"rectified":       beian.ActionRectified,
+	"restore-access":  beian.ActionRestoreAccess,
+	"corrections":     beian.ActionCorrections,
+}
+
+// actionDone is what the next page says after each action.
+var actionDone = map[string]string{
+	"materials":       "已登记收到的材料",
+	"review":          "已记录审核结果",
+	"bureau-received": "已记录管局接收",
+	"bureau-decision": "已记录管局结论",
+	"withdraw":        "申请已撤回",
+	"rectification":   "已下达整改通知（24 小时期限）",
+	"rectified":       "已记录整改完成",
+	"restore-access":  "已要求恢复接入",
+}
+
+// filingAction runs one action form of the case page. A failure shows the
+// case page again with the message beside the form; nothing is saved.
+func (c *Console) filingAction(w http.ResponseWriter, r *request) {
+	ctx := r.Context()
+	id, name := r.PathValue("id"), r.PathValue("action")
+	a, ok := formActions[name]
+	if !ok || name == "corrections" {
+		c.renderStatus(w, r.Request, r, http.StatusNotFound, "error", "页面不存在", errorPage{Message: "没有这个操作：" + name, Back: Base + "/filings/" + id})
+		return
+	}
+	key := r.PostFormValue("form_key")
+	form := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	var err error
+	switch name {
+	case "materials":
+		err = c.svc.Materials(ctx, r.who, id, r.PostForm["received"], key)
+		if len(r.PostForm["received"]) == 0 {
+			err = beian.Errorf(beian.CodeInvalid, "请勾选已收到的材料")
+		}
+	case "review":
+		req := workflows.ActionRequest{Result: form("result")}
+		if req.Result == "fail" {
+			req.Reasons = splitLines(strings.ReplaceAll(r.PostFormValue("reasons"), ",", "，"))
+		}
+		err = c.svc.Act(ctx, r.who, id, a, req, key)
+	case "bureau-received":
+		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{Received: true}, false, key)
+	case "bureau-decision":
+		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{
+			Decision: form("decision"), FilingNumber: form("filing_number"), FilingPassword: r.PostFormValue("filing_password"), Reason: form("reason"),
+		}, false, key)
+	case "rectification":
+		err = c.svc.RequireRectification(ctx, r.who, id, form("reason"), form("source"), key)
+	default: // withdraw, rectified, restore-access
+		err = c.svc.Act(ctx, r.who, id, a, workflows.ActionRequest{Reason: form("reason")}, key)
+	}
+	if err != nil {
+		c.showFiling(w, r, statusOf(beian.ErrorCode(err)), name, err)
+		return
+	}
+	redirect(w, r, Base+"/filings/"+id, actionDone[name])
+}
+
+// intakeView is the data of the intake and correction forms.
+type intakeView struct {
+	F       caseForm
+	Ch      formChoices
+	Errors  map[string][]string
+	Checked bool // the form was checked and passes: it may be saved
+	Result  *desk.CheckResult
+	Error   string
+	Action  string // where the form posts
+	Masked  map[string]string
+}
+
+func (c *Console) intakeChoices(r *request) (formChoices, error) {
+	rules, err := c.svc.Rules(r.Context())
+	if err != nil {
+		return formChoices{}, err
+	}
+	return choicesFor(r.who, rules), nil
+}
+
+func (c *Console) newFilingPage(w http.ResponseWriter, r *request) {
+	ch, err := c.intakeChoices(r)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	f := caseForm{Type: string(beian.TypeNew), SponsorKind: string(beian.SponsorPerson), CertType: beian.CertIDCard, PreApprovalCat: make([]string, 3), PreApprovalDoc: make([]string, 3)}
+	c.render(w, r, "intake", "新建备案申请", intakeView{F: f, Ch: ch, Errors: map[string][]string{}, Action: Base + "/filings/new"})
+}
+
+// newFiling checks the form with every intake rule (the dry run of POST
+// /api/v1/filings/check) and shows each violation beside its field, with
+// the checklist and the email subject for the filer; "save" saves it once
+// it passes.
+func (c *Console) newFiling(w http.ResponseWriter, r *request) {
+	ctx := r.Context()
+	ch, err := c.intakeChoices(r)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	f := caseFormFrom(r.Request)
+	v := intakeView{F: f, Ch: ch, Errors: map[string][]string{}, Action: Base + "/filings/new"}
+	res, err := c.svc.Check(ctx, f.toCase(), f.FilingPassword)
+	if err != nil {
+		v.Error = beian.ErrorMessage(err)
+		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "intake", "新建备案申请", v)
+		return
+	}
+	v.Result = &res
+	accepted := map[string]bool{}
+	if ch.MayOverride {
+		for _, o := range f.Overrides {
+			accepted[o] = true
+		}
+	}
+	remaining := 0
+	for _, vi := range res.Violations {
+		if accepted[vi.Code] && desk.Overridable[vi.Code] {
+			continue
+		}
+		remaining++
+		ff := formField(vi.Field)
+		v.Errors[ff] = append(v.Errors[ff], vi.Message)
+	}
+	v.Checked = remaining == 0
+	if r.PostFormValue("do") != "save" || !v.Checked {
+		status := http.StatusOK
+		if r.PostFormValue("do") == "save" {
+			status = http.StatusUnprocessableEntity
+		}
+		c.renderStatus(w, r.Request, r, status, "intake", "新建备案申请", v)
+		return
+	}
+	cs, warning, err := c.svc.Create(ctx, r.who, f.toCase(), f.FilingPassword, f.Overrides)
+	if err != nil {
+		v.Checked, v.Errors = false, fieldErrors(err)
+		v.Error = beian.ErrorMessage(err)
+		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "intake", "新建备案申请", v)
+		return
+	}
+	msg := "已创建备案申请 " + cs.CaseNo + "，受理回执已发给网站负责人"
+	if warning != "" {
+		msg = "已保存备案申请 " + cs.CaseNo + "：" + warning
+	}
+	redirect(w, r, Base+"/filings/"+cs.ID, msg)
+}
+
+func (c *Console) correctPage(w http.ResponseWriter, r *request) {
+	cs, err := c.svc.Case(r.Context(), r.PathValue("id"))
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	ch, err := c.intakeChoices(r)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	rules, _ := c.svc.Rules(r.Context())
+	ch.CorrectionFor = cs
+	v := intakeView{F: caseFormOf(cs, rules.PreApprovalCategories), Ch: ch, Errors: map[string][]string{}, Action: Base + "/filings/" + cs.ID + "/correct", Masked: maskedOf(cs)}
+	if err := cs.Status.Allows(beian.ActionCorrections); err != nil {
+		v.Error = beian.ErrorMessage(err)
+	}
+	c.render(w, r, "intake", "更正 "+cs.CaseNo, v)
+}
+
+// maskedOf are the stored ID numbers, masked, for the correction form's hints.
+func maskedOf(cs *beian.Case) map[string]string {
+	m := map[string]string{"sponsor.cert_number": maskNum(cs.Sponsor.CertNumber), "principal.id_number": maskNum(cs.Principal.IDNumber)}
+	if cs.Sponsor.LegalRep != nil {
+		m["sponsor.legal_rep.id_number"] = maskNum(cs.Sponsor.LegalRep.IDNumber)
+	}
+	return m
+}
+
+func maskNum(s string) string {
+	if s == "" {
+		return ""
+	}
+	return funcs["mask"].(func(string) string)(s)
+}
+
+// correct applies a correction (R-RV-4, R-BR-3): every rule is checked
+// again; a failure shows the form with each violation beside its field.
+func (c *Console) correct(w http.ResponseWriter, r *request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	cur, err := c.svc.Case(ctx, id)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	ch, err := c.intakeChoices(r)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	ch.CorrectionFor = cur
+	f := caseFormFrom(r.Request)
+	next := f.toCase()
+	next.Type = cur.Type
+	withStored(next, cur)
+	err = c.svc.Correct(ctx, r.who, id, desk.Correction{Case: next, FilingPassword: f.FilingPassword, Overrides: f.Overrides}, r.PostFormValue("form_key"))
+	if err != nil {
+		v := intakeView{F: f, Ch: ch, Errors: fieldErrors(err), Error: beian.ErrorMessage(err), Action: Base + "/filings/" + id + "/correct", Masked: maskedOf(cur)}
+		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "intake", "更正 "+cur.CaseNo, v)
+		return
+	}
+	redirect(w, r, Base+"/filings/"+id, "更正已提交，申请回到接入商审核")
+}
+
+// tasksView is the data of the task list.
+type tasksView struct {
+	Tasks  []beian.Task
+	Status string
+}
+
+func (c *Console) tasks(w http.ResponseWriter, r *request) {
+	status := r.URL.Query().Get("status")
+	if status != beian.TaskDone {
+		status = beian.TaskOpen
+	}
+	tasks, err := c.svc.Store.ListTasks(r.Context(), "", status)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	if len(tasks) > 200 {
+		tasks = tasks[:200]
+	}
+	c.render(w, r, "tasks", "任务", tasksView{Tasks: tasks, Status: status})
+}
+
+// accessView is the data of tech's page.
+type accessView struct {
+	Pending    []beian.AccessAction
+	Confirmed  []beian.AccessAction
+	MayConfirm bool
+}
+
+func (c *Console) accessActions(w http.ResponseWriter, r *request) {
+	pending, err := c.svc.PendingAccessActions(r.Context(), r.who)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	done, err := c.svc.Store.ListAccessActions(r.Context(), beian.AccessConfirmed)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	// the latest 50 confirmations, newest first
+	for i, j := 0, len(done)-1; i < j; i, j = i+1, j-1 {
+		done[i], done[j] = done[j], done[i]
+	}
+	if len(done) > 50 {
+		done = done[:50]
+	}
+	c.render(w, r, "access", "接入操作", accessView{Pending: pending, Confirmed: done, MayConfirm: r.who.Role == beian.RoleTech || r.who.Role == beian.RoleAdmin})
+}
+
+func (c *Console) confirmAccess(w http.ResponseWriter, r *request) {
+	a, err := c.svc.ConfirmAccessAction(r.Context(), r.who, r.PathValue("id"))
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	redirect(w, r, Base+"/access-actions", accessKindTitle(a.Kind)+"已确认执行："+strings.Join(append(a.Domains, a.ServerIPs...), " "))
+}
+
+// faqView is the data of the answer bank page.
+type faqView struct {
+	Q       string
+	Entries []faqEntry
+}
+
+type faqEntry struct {
+	ID       int
+	Question string
+	Answer   string
+}
+
+func (c *Console) faq(w http.ResponseWriter, r *request) {
+	bank, err := c.svc.AnswerBank()
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	v := faqView{Q: q}
+	if q == "" {
+		for _, e := range bank.All() {
+			v.Entries = append(v.Entries, faqEntry{ID: e.ID, Question: e.Question, Answer: e.Answer})
+		}
+	} else {
+		for _, h := range bank.Search(q, 10) {
+			v.Entries = append(v.Entries, faqEntry{ID: h.Entry.ID, Question: h.Entry.Question, Answer: h.Entry.Answer})
+		}
+	}
+	c.render(w, r, "faq", "答复库", v)
+}
+
+// atoi reads a positive integer, def when absent or bad.
+func atoi(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return def
+	}
+	return n
+}

@@ -1,0 +1,167 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/desk"
+	"github.com/beian/beian/secret"
+)
+
+// funcs are the templates' helpers: formatting only, no rule.
+var funcs = template.FuncMap{
+	"dt":          func(t any) string { return formatTime(t, "2006-01-02 15:04") },
+	"date":        func(t any) string { return formatTime(t, "2006-01-02") },
+	"statusTitle": func(s beian.Status) string { return s.Title() },
+	"statusClass": func(s any) string { return statusClass(beian.Status(fmt.Sprint(s))) },
+	"typeTitle":   func(t beian.CaseType) string { return t.Title() },
+	"roleTitle":   beian.RoleTitle,
+	"join":        strings.Join,
+	"mask":        secret.Mask,
+	"udomains":    desk.UnicodeDomains,
+	"errs":        func(m map[string][]string, key string) []string { return m[key] },
+	"has":         slices.Contains[[]string, string],
+	"add":         func(a, b int) int { return a + b },
+	"accessKind":  accessKindTitle,
+	"eventTitle":  eventTitle,
+	"taskKind":    taskKindTitle,
+	"lines":       func(s []string) string { return strings.Join(s, "\n") },
+	"formkey":     formKey,
+}
+
+func formatTime(t any, layout string) string {
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return "—"
+		}
+		return v.In(desk.Shanghai).Format(layout)
+	case *time.Time:
+		if v == nil || v.IsZero() {
+			return "—"
+		}
+		return v.In(desk.Shanghai).Format(layout)
+	}
+	return "—"
+}
+
+// statusClass is the CSS class of a status badge: its colour says whose move it is.
+func statusClass(s beian.Status) string {
+	switch s {
+	case beian.StatusAwaitingMaterials:
+		return "st st-wait"
+	case beian.StatusUnderReview:
+		return "st st-ours"
+	case beian.StatusNeedsCorrection, beian.StatusBureauReturned:
+		return "st st-filer"
+	case beian.StatusBureauReview:
+		return "st st-bureau"
+	case beian.StatusApproved:
+		return "st st-ok"
+	case beian.StatusRectifying, beian.StatusAccessCancelled:
+		return "st st-alert"
+	}
+	return "st st-end"
+}
+
+func accessKindTitle(kind string) string {
+	switch kind {
+	case beian.AccessOpen:
+		return "开通接入"
+	case beian.AccessCancel:
+		return "取消接入"
+	case beian.AccessRestore:
+		return "恢复接入"
+	}
+	return kind
+}
+
+func taskKindTitle(kind string) string {
+	if kind == beian.TaskVerificationCall {
+		return "核验电话"
+	}
+	return kind
+}
+
+// eventTitles name the timeline's events as staff say them.
+var eventTitles = map[string]string{
+	"created":                     "创建申请",
+	"receipt_sent":                "已发送受理回执",
+	"materials_received":          "收到部分材料",
+	"materials_complete":          "材料已齐全",
+	"review_failed":               "审核不通过",
+	"submitted":                   "已提交管局",
+	"corrected":                   "已更正",
+	"bureau_received":             "管局已接收",
+	"bureau_returned":             "管局退回",
+	"bureau_approved":             "管局审核通过",
+	"filing_cancelled":            "备案已注销",
+	"withdrawn":                   "已撤回",
+	"rectification_required":      "要求整改",
+	"rectified":                   "整改完成",
+	"access_restored":             "恢复接入",
+	"access_cancellation_ordered": "取消接入",
+	"access_confirmed":            "技术部已执行",
+	"bureau_signal_refused":       "管局结果未能处理",
+	"linked_outcome":              "关联申请结果",
+	"purged":                      "超期删除",
+	"bureau_overdue":              "管局审核超期",
+	"rectification_expired":       "整改超时",
+	"rule_overridden":             "主管接受规则例外",
+	"mail_failed":                 "邮件发送失败",
+}
+
+func eventTitle(e string) string {
+	if t, ok := eventTitles[e]; ok {
+		return t
+	}
+	return e
+}
+
+// indexPattern strips list indexes from a violation's field:
+// website.domains[1] is shown beside the domains box.
+var indexPattern = regexp.MustCompile(`\[\d+\]`)
+
+// formField is the form field a violation's field belongs to.
+func formField(field string) string { return indexPattern.ReplaceAllString(field, "") }
+
+// fieldErrors groups the messages of an error's violations by form field;
+// an error without violations is under "".
+func fieldErrors(err error) map[string][]string {
+	out := map[string][]string{}
+	var e *beian.Error
+	if !errors.As(err, &e) {
+		out[""] = append(out[""], beian.ErrorMessage(err))
+		return out
+	}
+	for _, v := range e.Violations {
+		f := formField(v.Field)
+		out[f] = append(out[f], v.Message)
+	}
+	if len(e.Violations) == 0 {
+		out[""] = append(out[""], e.Message)
+	}
+	return out
+}
+
+// durationLeft says how long until t, or how long ago it passed, in hours
+// and minutes (the 24-hour rectification deadline).
+func durationLeft(now time.Time, t time.Time) string {
+	d := t.Sub(now)
+	late := d < 0
+	if late {
+		d = -d
+	}
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	s := fmt.Sprintf("%d 小时 %d 分", h, m)
+	if late {
+		return "已超时 " + s
+	}
+	return "剩余 " + s
+}

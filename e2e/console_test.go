@@ -1,0 +1,181 @@
+package e2e_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/internal/browser"
+	"github.com/beian/beian/internal/stack"
+)
+
+// signIn signs in through the console's form and waits for the first page.
+func signIn(t *testing.T, br *browser.Browser, base, username string) {
+	t.Helper()
+	br.Open(base + "/console/login")
+	br.Fill("#username", username, "#password", stack.StaffPassword)
+	br.ClickAndWait("#signin")
+	require.NotContains(t, br.Location(), "/console/login", "signed in: %s", br.Text("main"))
+}
+
+// TestConsoleIntakeToApproval carries a case from intake to approval in
+// Chromium as a specialist would, without typing a URL after the first:
+// the intake form shows SUSPENDED_RESIDENCE beside the province (R-IN-1),
+// the fixed case is saved, the ticked materials move it to 接入商审核中
+// (R-IN-3), the review passes (R-RV-7), the approval with its number is
+// recorded (R-BR-2), and signing out leads back to sign-in.
+func TestConsoleIntakeToApproval(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.AddStaff("xiaoli", "李专员", beian.RoleSpecialist)
+	br := browser.Start(t)
+	base := b.api.URL
+
+	// Any console page without a session leads to the sign-in page.
+	br.Open(base + "/")
+	require.Contains(t, br.Location(), "/console/login")
+	br.Screenshot("console-login")
+	br.Fill("#username", "xiaoli", "#password", stack.StaffPassword)
+	br.ClickAndWait("#signin")
+	require.True(t, strings.HasSuffix(br.Location(), "/console/"), br.Location())
+	require.Contains(t, br.Text("h1"), "工作台")
+
+	// The menu leads to the intake form.
+	br.ClickAndWait(`nav.menu a[href="/console/filings/new"]`)
+	br.Fill(
+		"#sponsor-name", "张三", "#sponsor-cert", "11010519491231002X",
+		"#sponsor-province", "新疆", `input[name="sponsor.city"]`, "乌鲁木齐", `input[name="sponsor.address"]`, "天山区1号",
+		`input[name="principal.name"]`, "张三", `input[name="principal.id_number"]`, "11010519491231002X",
+		`input[name="principal.mobile"]`, "13800138000", `input[name="principal.email"]`, "zhangsan@example.net",
+		"#site-name", "张三的技术笔记", "#domains", "console-notes.cn", "#server-ips", "198.51.100.7",
+	)
+	br.ClickAndWait("#save")
+	require.Contains(t, br.Location(), "/console/filings/new", "a case with a violation is not saved")
+	provinceErr := br.Text("#field-sponsor-province")
+	require.NotEmpty(t, provinceErr, "the SUSPENDED_RESIDENCE violation is shown beside the province field")
+	require.Contains(t, br.Text("#violations"), "SUSPENDED_RESIDENCE")
+	require.Contains(t, provinceErr, "新疆")
+	br.Screenshot("console-intake-violation")
+	page := b.must(200, b.do("GET", "/api/v1/filings?domain=console-notes.cn", tokSpecialist, nil))
+	require.Empty(t, page.get("items"), "nothing saved while a rule is broken")
+
+	// Fixed: the form keeps what was typed, only the province changes.
+	require.Equal(t, "张三的技术笔记", browser.Eval[string](br, `document.getElementById('site-name').value`))
+	br.Fill("#sponsor-province", "广东", `input[name="sponsor.city"]`, "广州")
+	br.ClickAndWait("#check")
+	require.Contains(t, br.Text("#check-passed"), "检查通过")
+	require.Contains(t, br.Text("#check-subject"), "张三+console-notes.cn", "the email subject to give the filer (R-IN-3)")
+	require.Contains(t, br.Text("#check-result"), "真实性核验单-广东", "the checklist of a 广东 sponsor (R-IN-2)")
+	br.ClickAndWait("#save")
+	require.Regexp(t, `/console/filings/[0-9a-f-]{36}$`, br.Location())
+	require.Contains(t, br.Text(".flash"), "已创建备案申请")
+	require.Contains(t, br.Text(".case-head"), "待收材料")
+	require.Contains(t, br.Text("#details"), "1101**********002X", "ID numbers are masked as the API masks them")
+	require.NotContains(t, br.Text("main"), "11010519491231002X")
+
+	// Tick every material: the case moves to 接入商审核中.
+	n := br.Count("input.material")
+	require.Greater(t, n, 3)
+	br.JS(`document.querySelectorAll('input.material').forEach(function (c) { c.click(); })`)
+	require.Equal(t, n, browser.Eval[int](br, `document.querySelectorAll('input.material:checked').length`))
+	br.ClickAndWait("#materials-submit")
+	require.Contains(t, br.Text(".case-head"), "接入商审核中", br.Text("main"))
+
+	// Pass the review: submitted to the bureau, with a deadline in working days.
+	br.ClickAndWait("#review-submit")
+	require.Contains(t, br.Text(".case-head"), "管局审核中", br.Text("main"))
+	require.Contains(t, br.Text(".deadlines"), "剩余 20 个工作日")
+
+	// Record the approval with its number.
+	br.Fill("#filing_number", "粤ICP备20261201号-1")
+	br.ClickAndWait("#approve-submit")
+	require.Contains(t, br.Text(".case-head"), "备案成功", br.Text("main"))
+	require.Contains(t, br.Text(".case-head"), "粤ICP备20261201号-1")
+
+	// The timeline shows every step, the specialist's username as actor.
+	tl := br.Text("#timeline")
+	for _, want := range []string{"创建申请", "材料已齐全", "已提交管局", "管局审核通过", "xiaoli"} {
+		require.Contains(t, tl, want)
+	}
+	require.Contains(t, br.Text("#access"), "开通接入", "access opens only on approval (R-AC-0)")
+	require.Equal(t, 1, br.Count("#workflow-link"), "a link to the workflow in the Temporal Web UI")
+	br.Screenshot("console-case-approved")
+
+	// The same case over the API: the console's actor is the username.
+	id := br.Location()[strings.LastIndex(br.Location(), "/")+1:]
+	r := b.must(200, b.do("GET", "/api/v1/filings/"+id, tokSpecialist, nil))
+	require.Equal(t, "APPROVED", r.str("status"))
+	var actors []string
+	for _, e := range r.get("timeline").([]any) {
+		actors = append(actors, e.(map[string]any)["actor"].(string))
+	}
+	require.Contains(t, actors, "xiaoli")
+
+	// The dashboard and the list, for the record.
+	br.ClickAndWait(`nav.menu a[href="/console/filings"]`)
+	require.Contains(t, br.Text("table.list"), "console-notes.cn")
+	br.Screenshot("console-filings")
+	br.ClickAndWait(`nav.menu a[href="/console/"]`)
+	br.WaitFor(`document.querySelectorAll('.chart').length === 5 && Array.from(document.querySelectorAll('.chart')).every(function (c) { return c.getAttribute('data-ready') === 'true' && c.querySelector('canvas'); })`)
+	br.Screenshot("console-dashboard")
+	require.Empty(t, br.Problems(), "no script error and no CSP violation on any page")
+
+	// Sign out: back at sign-in, and the console asks for it again.
+	br.ClickAndWait("#logout")
+	require.Contains(t, br.Location(), "/console/login")
+	require.Contains(t, br.Text("main"), "您已退出登录")
+	br.Open(base + "/console/filings")
+	require.Contains(t, br.Location(), "/console/login")
+}
+
+// TestConsoleTechSeesAccessActions: tech signs in to the access-action page,
+// confirms an action there, and is refused the case form (a role sees only
+// its pages).
+func TestConsoleTechSeesAccessActions(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.AddStaff("jishu", "技术部小王", beian.RoleTech)
+	id := approvedCase(t, b, "tech-console.cn")
+	br := browser.Start(t)
+	base := b.api.URL
+
+	signIn(t, br, base, "jishu")
+	require.True(t, strings.HasSuffix(br.Location(), "/console/access-actions"), "tech's first page: %s", br.Location())
+	pending := br.Text("#pending-access")
+	require.Contains(t, pending, "开通接入")
+	require.Contains(t, pending, "tech-console.cn")
+	menu := br.Text("nav.menu")
+	require.NotContains(t, menu, "新建申请")
+	require.NotContains(t, menu, "备案申请")
+	br.Screenshot("console-tech-access")
+
+	br.Open(base + "/console/filings/new")
+	require.Contains(t, br.Text("main"), "无权访问")
+	require.Equal(t, 0, br.Count("#intake-form"))
+	br.Open(base + "/console/filings/" + id)
+	require.Contains(t, br.Text("main"), "无权访问", "tech does not read cases")
+
+	br.Open(base + "/console/access-actions")
+	br.JS(`window.confirm = function () { return true; }`) // the page asks before an irreversible form
+	br.ClickAndWait("button.confirm-access")
+	require.Contains(t, br.Text(".flash"), "已确认执行")
+	acts := b.must(200, b.do("GET", "/api/v1/access-actions?status=confirmed", tokTech, nil))
+	items := acts.get("items").([]any)
+	require.Len(t, items, 1)
+	require.Equal(t, "jishu", items[0].(map[string]any)["confirmed_by"])
+	require.Empty(t, br.Problems())
+}
+
+// approvedCase drives a case to APPROVED over the API and returns its ID.
+func approvedCase(t *testing.T, b *bundle, domain string) string {
+	t.Helper()
+	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling(domain)))
+	id := created.str("id")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}))
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision", tokSpecialist,
+		map[string]any{"decision": "approved", "filing_number": "粤ICP备20260001号-1"}))
+	return id
+}
