@@ -59,9 +59,9 @@ type Stack struct {
 	Mail            *catcher.Catcher
 	Acts            *activities.Activities
 	// Desk is the services the API and the console share.
-	Desk *desk.Service
-	API             *httptest.Server
-	worker          sdkworker.Worker
+	Desk   *desk.Service
+	API    *httptest.Server
+	worker sdkworker.Worker
 }
 
 // DataCentres are the test data centres, on documentation ranges.
