@@ -11,8 +11,9 @@ help: ## list the targets
 	@echo "usage: make <target>"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-7s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: ## go vet + all tests on real PostgreSQL and a real Temporal dev server (builds bin/temporal first)
-	@cli="$$($(GO) run ./cmd/devenv temporal-cli)" || { echo "make test: FAILED: could not build bin/temporal (see above)" >&2; exit 1; }; \
+test: ## go vet + all tests on real PostgreSQL, a real Temporal dev server and Chromium (builds bin/temporal, installs chromium first)
+	@bash scripts/ensure-packages.sh || { echo "make test: FAILED: could not install chromium and fonts-noto-cjk (see above)" >&2; exit 1; }; \
+	cli="$$($(GO) run ./cmd/devenv temporal-cli)" || { echo "make test: FAILED: could not build bin/temporal (see above)" >&2; exit 1; }; \
 	db="$$($(GO) run ./cmd/devenv postgres)" || { echo "make test: FAILED: no PostgreSQL (see above)" >&2; exit 1; }; \
 	export DATABASE_URL="$$db" BEIAN_TEMPORAL_CLI="$$cli"; \
 	echo "make test: go vet ./..."; \
