@@ -146,6 +146,12 @@ type StatsStore interface {
 	CaseTasks(ctx context.Context, caseID string) ([]Task, error)
 	// CaseAccessActions returns the access actions of one case, oldest first.
 	CaseAccessActions(ctx context.Context, caseID string) ([]AccessAction, error)
+	// OpenTasksDue returns the open tasks due before before, soonest first,
+	// at most limit, and how many there are in all.
+	OpenTasksDue(ctx context.Context, before time.Time, limit int) ([]Task, int, error)
+	// PendingAccessActions returns the oldest limit access actions not yet
+	// confirmed by tech, and how many there are in all (R-AC-1).
+	PendingAccessActions(ctx context.Context, limit int) ([]AccessAction, int, error)
 }
 
 // WeekCount is how many of something one week had; Week is its Monday 00:00

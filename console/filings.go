@@ -29,12 +29,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	cal, err := c.svc.Calendar(r.Context())
-	if err != nil {
-		c.fail(w, r.Request, r, err)
-		return
-	}
-	now := c.svc.Now()
+	cal, now := t.Calendar, t.Now
 	v := dashboardView{T: t, Overdue: rowsOf(t.Overdue, cal, now), DueThisWeek: rowsOf(t.DueThisWeek, cal, now), Rectifying: rowsOf(t.Rectifying, cal, now)}
 	c.render(w, r, "dashboard", "工作台", v)
 }
@@ -142,15 +137,24 @@ func (c *Console) filings(w http.ResponseWriter, r *request) {
 		yes := true
 		f.Overdue = &yes
 	}
+	// The page and the calendar its deadlines are counted with are
+	// independent: read them at once.
+	var (
+		page beian.CasePage
+		cal  *calendar.Calendar
+		cerr error
+	)
+	calDone := make(chan struct{})
+	go func() { defer close(calDone); cal, cerr = c.svc.Calendar(r.Context()) }()
 	page, err := c.svc.Cases(r.Context(), f)
+	<-calDone
 	if err != nil {
 		v.Error = beian.ErrorMessage(err)
 		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "filings", "备案申请", v)
 		return
 	}
-	cal, err := c.svc.Calendar(r.Context())
-	if err != nil {
-		c.fail(w, r.Request, r, err)
+	if cerr != nil {
+		c.fail(w, r.Request, r, cerr)
 		return
 	}
 	v.Rows = rowsOf(page.Items, cal, c.svc.Now())

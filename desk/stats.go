@@ -6,7 +6,10 @@ import (
 	"sort"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/beian/beian"
+	"github.com/beian/beian/calendar"
 )
 
 // The dashboard (工作台首页): what is due today, what is late, what waits on
@@ -242,21 +245,56 @@ type Today struct {
 	DueThisWeekMore bool
 	// Rectifying are live filings under a 24-hour order (R-PA-3, R-VC-4).
 	Rectifying []beian.Case
-	// TasksDue are open tasks due by tonight, soonest first.
-	TasksDue []beian.Task
-	// PendingAccess are access actions tech has not confirmed (R-AC-1).
-	PendingAccess []beian.AccessAction
+	// TasksDue are the first open tasks due by tonight, soonest first, of
+	// TasksDueTotal.
+	TasksDue      []beian.Task
+	TasksDueTotal int
+	// PendingAccess are the oldest access actions tech has not confirmed
+	// (R-AC-1), of PendingAccessTotal.
+	PendingAccess      []beian.AccessAction
+	PendingAccessTotal int
+	// Calendar is the working-day calendar the page counts days left with.
+	Calendar *calendar.Calendar
 }
 
 // dashboardListLimit is how many cases each of the dashboard's lists shows.
 const dashboardListLimit = 10
 
-// Dashboard gathers the day's work for the console's first page.
+// Dashboard gathers the day's work for the console's first page. Its
+// queries are independent and run at once, each on a connection of its own.
 func (s *Service) Dashboard(ctx context.Context) (*Today, error) {
 	now := s.now()
 	t := &Today{Now: now}
-	counts, err := s.Store.OpenCaseCounts(ctx)
-	if err != nil {
+	var counts []beian.StatusCount
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { counts, err = s.Store.OpenCaseCounts(gctx); return err })
+	list := func(f beian.CaseFilter, items *[]beian.Case, more *bool) {
+		g.Go(func() error {
+			page, err := s.Store.ListCases(gctx, f)
+			*items = page.Items
+			if more != nil {
+				*more = page.NextCursor != ""
+			}
+			return err
+		})
+	}
+	yes, no := true, false
+	endOfWeek := weekStart(now).AddDate(0, 0, 7)
+	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &yes, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.Overdue, &t.OverdueMore)
+	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &no, DueBefore: &endOfWeek, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.DueThisWeek, &t.DueThisWeekMore)
+	list(beian.CaseFilter{Status: beian.StatusRectifying, Limit: dashboardListLimit}, &t.Rectifying, nil)
+	y, m, d := now.In(Shanghai).Date()
+	tonight := time.Date(y, m, d+1, 0, 0, 0, 0, Shanghai)
+	g.Go(func() (err error) {
+		t.TasksDue, t.TasksDueTotal, err = s.Store.OpenTasksDue(gctx, tonight, dashboardListLimit)
+		return err
+	})
+	g.Go(func() (err error) {
+		t.PendingAccess, t.PendingAccessTotal, err = s.Store.PendingAccessActions(gctx, dashboardListLimit)
+		return err
+	})
+	g.Go(func() (err error) { t.Calendar, err = s.Calendar(gctx); return err })
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	by := map[beian.Status]int{}
@@ -273,41 +311,6 @@ func (s *Service) Dashboard(ctx context.Context) (*Today, error) {
 		}
 	}
 	t.Provinces = ProvinceCounts{System: sortedCounts(sys), Bureau: sortedCounts(bur)}
-
-	yes := true
-	page, err := s.Store.ListCases(ctx, beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &yes, Sort: beian.SortDue, Limit: dashboardListLimit})
-	if err != nil {
-		return nil, err
-	}
-	t.Overdue, t.OverdueMore = page.Items, page.NextCursor != ""
-	no := false
-	endOfWeek := weekStart(now).AddDate(0, 0, 7)
-	page, err = s.Store.ListCases(ctx, beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &no, DueBefore: &endOfWeek, Sort: beian.SortDue, Limit: dashboardListLimit})
-	if err != nil {
-		return nil, err
-	}
-	t.DueThisWeek, t.DueThisWeekMore = page.Items, page.NextCursor != ""
-	page, err = s.Store.ListCases(ctx, beian.CaseFilter{Status: beian.StatusRectifying, Limit: dashboardListLimit})
-	if err != nil {
-		return nil, err
-	}
-	t.Rectifying = page.Items
-
-	tasks, err := s.Store.ListTasks(ctx, "", beian.TaskOpen)
-	if err != nil {
-		return nil, err
-	}
-	y, m, d := now.In(Shanghai).Date()
-	tonight := time.Date(y, m, d+1, 0, 0, 0, 0, Shanghai)
-	for _, task := range tasks {
-		if !task.DueAt.IsZero() && task.DueAt.Before(tonight) {
-			t.TasksDue = append(t.TasksDue, task)
-		}
-	}
-	t.PendingAccess, err = s.Store.ListAccessActions(ctx, beian.AccessPending)
-	if err != nil {
-		return nil, err
-	}
 	return t, nil
 }
 

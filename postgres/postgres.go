@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,6 +43,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		// The parse error may quote the URL, password included.
 		return nil, errors.New("malformed database URL")
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default is max(4, cores): two cores would give four, fewer
+		// than the API's concurrent requests plus the dashboard's parallel
+		// reads. A URL may still set pool_max_conns.
+		cfg.MaxConns = 16
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -11,18 +11,21 @@ import (
 )
 
 // This file answers the dashboard's figures. Each is one query over the
-// cases and their timelines; nothing is kept on the side that could drift.
+// cases and their timelines, except the open-case counts, which a trigger
+// keeps in case_counts in the same transaction as each case (migration 009;
+// TestCaseCountsFollowTheCases checks that they agree).
 
 var _ beian.StatsStore = (*DB)(nil)
 
 // OpenCaseCounts counts the cases that have not ended, by status, system
 // province and bureau province, in that order.
 func (db *DB) OpenCaseCounts(ctx context.Context) ([]beian.StatusCount, error) {
+	// case_counts is kept by a trigger on cases (migration 009), so the
+	// dashboard reads a few dozen rows, not every case.
 	rows, _ := db.pool.Query(ctx, `
-		SELECT status, province, bureau_province, count(*)
-		FROM cases
-		WHERE status <> ALL ($1::text[])
-		GROUP BY 1, 2, 3
+		SELECT status, province, bureau_province, n
+		FROM case_counts
+		WHERE status <> ALL ($1::text[]) AND n > 0
 		ORDER BY 1, 2, 3`, endedStatuses())
 	counts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.StatusCount, error) {
 		var c beian.StatusCount
@@ -116,4 +119,38 @@ func (db *DB) CaseAccessActions(ctx context.Context, caseID string) ([]beian.Acc
 		return nil, fmt.Errorf("access actions of case %s: %w", caseID, err)
 	}
 	return actions, nil
+}
+
+// OpenTasksDue returns the open tasks due before before, soonest first, at
+// most limit of them, and how many there are in all.
+func (db *DB) OpenTasksDue(ctx context.Context, before time.Time, limit int) ([]beian.Task, int, error) {
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE status = 'open' AND due_at < $1`, before).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count open tasks: %w", err)
+	}
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+taskColumns+` FROM tasks WHERE status = 'open' AND due_at < $1
+		ORDER BY due_at, created_at, id LIMIT $2`, before, limit)
+	tasks, err := pgx.CollectRows(rows, scanTask)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open tasks due: %w", err)
+	}
+	return tasks, total, nil
+}
+
+// PendingAccessActions returns the oldest limit access actions tech has
+// not confirmed, and how many there are in all (R-AC-1).
+func (db *DB) PendingAccessActions(ctx context.Context, limit int) ([]beian.AccessAction, int, error) {
+	var total int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM access_actions WHERE status = 'pending'`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count pending access actions: %w", err)
+	}
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+accessActionColumns+` FROM access_actions WHERE status = 'pending'
+		ORDER BY requested_at, id LIMIT $1`, limit)
+	actions, err := pgx.CollectRows(rows, scanAccessAction)
+	if err != nil {
+		return nil, 0, fmt.Errorf("pending access actions: %w", err)
+	}
+	return actions, total, nil
 }

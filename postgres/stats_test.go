@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -205,4 +206,82 @@ func TestCaseTasksAndAccessActions(t *testing.T) {
 		require.NoError(t, err, id)
 		require.Empty(t, actions, id)
 	}
+}
+
+// TestOpenTasksDueAndPendingAccess: the dashboard's first rows and totals
+// of open tasks due by a time and of access actions tech has not confirmed.
+func TestOpenTasksDueAndPendingAccess(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		c := b.createCase(t, newCase())
+		_, err := b.db.SaveTransition(b.ctx, &beian.Transition{
+			Seq: 1, Case: c, Event: beian.Event{At: at, Event: "review_passed"},
+			Tasks: []beian.Task{
+				{Key: "case/" + c.ID + "/call/today", Kind: beian.TaskVerificationCall, DueAt: at.Add(time.Duration(i) * time.Hour)},
+				{Key: "case/" + c.ID + "/call/later", Kind: beian.TaskVerificationCall, DueAt: at.Add(72 * time.Hour)},
+			},
+			AccessActions: []beian.AccessAction{{Key: "case/" + c.ID + "/open", Kind: beian.AccessOpen, RequestedAt: at.Add(time.Duration(i) * time.Minute)}},
+		})
+		require.NoError(t, err)
+	}
+	tasks, total, err := b.db.OpenTasksDue(b.ctx, at.Add(24*time.Hour), 2)
+	require.NoError(t, err)
+	require.Equal(t, 3, total, "the three due today, not the three due in three days")
+	require.Len(t, tasks, 2, "at most the limit")
+	require.True(t, tasks[0].DueAt.Before(tasks[1].DueAt), "soonest first")
+
+	acts, total, err := b.db.PendingAccessActions(b.ctx, 2)
+	require.NoError(t, err)
+	require.Equal(t, 3, total)
+	require.Len(t, acts, 2)
+	require.True(t, acts[0].RequestedAt.Before(acts[1].RequestedAt), "oldest first")
+	_, err = b.db.ConfirmAccessAction(b.ctx, acts[0].ID, "tech", at.Add(time.Hour))
+	require.NoError(t, err)
+	_, total, err = b.db.PendingAccessActions(b.ctx, 2)
+	require.NoError(t, err)
+	require.Equal(t, 2, total, "a confirmed action is no longer pending")
+}
+
+// TestCaseCountsFollowTheCases: the trigger-kept counts agree with a count
+// of the cases after inserts, status and province changes and a delete,
+// also when many transactions move cases at once.
+func TestCaseCountsFollowTheCases(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var ids []string
+	for range 12 {
+		ids = append(ids, b.createCase(t, newCase()).ID)
+	}
+	statuses := []string{"UNDER_REVIEW", "BUREAU_REVIEW", "APPROVED", "WITHDRAWN"}
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 8 {
+				_, err := b.db.Pool().Exec(b.ctx, `UPDATE cases SET status = $2, bureau_province = $3 WHERE id = $1`,
+					id, statuses[(i+j)%len(statuses)], []string{"广东", "江苏"}[j%2])
+				require.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	_, err := b.db.Pool().Exec(b.ctx, `DELETE FROM cases WHERE id = $1`, ids[0])
+	require.NoError(t, err)
+
+	got, err := b.db.OpenCaseCounts(b.ctx)
+	require.NoError(t, err)
+	rows, err := b.db.Pool().Query(b.ctx, `SELECT status, province, bureau_province, count(*) FROM cases
+		WHERE status NOT IN ('PURGED','WITHDRAWN','CANCELLED','SUPERSEDED') GROUP BY 1,2,3 ORDER BY 1,2,3`)
+	require.NoError(t, err)
+	var want []beian.StatusCount
+	for rows.Next() {
+		var c beian.StatusCount
+		require.NoError(t, rows.Scan(&c.Status, &c.Province, &c.BureauProvince, &c.N))
+		want = append(want, c)
+	}
+	require.NoError(t, rows.Err())
+	require.Equal(t, want, got)
 }
