@@ -1,18 +1,16 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/calendar"
+	"github.com/beian/beian/desk"
 )
 
 type taskJSON struct {
@@ -96,7 +94,7 @@ type dataCentreJSON struct {
 }
 
 func (s *Server) getDataCentres(c echo.Context) error {
-	dcs, err := s.desk.Store.ListDataCentres(c.Request().Context())
+	dcs, err := s.desk.DataCentres(c.Request().Context(), s.actor(c))
 	if err != nil {
 		return err
 	}
@@ -112,50 +110,18 @@ func (s *Server) getDataCentres(c echo.Context) error {
 }
 
 // putDataCentres replaces the whole data-centre list (R-ENT-1: routing is
-// data, editable without a release). Every problem is reported at once.
+// data, editable without a release; desk.ReplaceDataCentres validates it,
+// every problem at once).
 func (s *Server) putDataCentres(c echo.Context) error {
 	var in []dataCentreJSON
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	var vs []beian.Violation
-	bad := func(i int, field, msg string) {
-		vs = append(vs, beian.Violation{Rule: "R-ENT-1", Code: "INVALID_DATACENTRE", Field: fmt.Sprintf("[%d].%s", i, field), Message: msg})
+	dcs := make([]desk.DataCentreInput, 0, len(in))
+	for _, d := range in {
+		dcs = append(dcs, desk.DataCentreInput{Name: d.Name, Province: d.Province, AccessProvider: d.AccessProvider, Mailbox: d.Mailbox, CIDRs: d.CIDRs})
 	}
-	names := map[string]bool{}
-	var out []beian.DataCentre
-	for i, d := range in {
-		d.Name, d.Province = strings.TrimSpace(d.Name), strings.TrimSpace(d.Province)
-		if d.Name == "" {
-			bad(i, "name", "机房名称不能为空")
-		} else if names[d.Name] {
-			bad(i, "name", "机房名称重复："+d.Name)
-		}
-		names[d.Name] = true
-		if d.Province == "" {
-			bad(i, "province", "省份不能为空")
-		}
-		if strings.TrimSpace(d.AccessProvider) == "" {
-			bad(i, "access_provider", "接入商名称不能为空")
-		}
-		if !strings.Contains(d.Mailbox, "@") {
-			bad(i, "mailbox", "备案专员邮箱格式不正确")
-		}
-		dc := beian.DataCentre{Name: d.Name, Province: d.Province, AccessProvider: strings.TrimSpace(d.AccessProvider), Mailbox: strings.TrimSpace(d.Mailbox)}
-		for j, raw := range d.CIDRs {
-			p, err := netip.ParsePrefix(strings.TrimSpace(raw))
-			if err != nil {
-				bad(i, fmt.Sprintf("cidrs[%d]", j), "不是有效的 CIDR 网段："+raw)
-				continue
-			}
-			dc.CIDRs = append(dc.CIDRs, p.Masked())
-		}
-		out = append(out, dc)
-	}
-	if len(vs) > 0 {
-		return violationsError(vs)
-	}
-	if err := s.desk.Store.ReplaceDataCentres(c.Request().Context(), out, caller(c).Name); err != nil {
+	if err := s.desk.ReplaceDataCentres(c.Request().Context(), s.actor(c), dcs); err != nil {
 		return err
 	}
 	return s.getDataCentres(c)
@@ -180,29 +146,20 @@ func (s *Server) calendarDue(c echo.Context) error {
 	}
 	n := s.desk.Config.BureauWorkingDays
 	if v := c.QueryParam("working_days"); v != "" {
-		n, err = strconv.Atoi(v)
-		if err != nil || n < 1 || n > 366 {
-			return beian.Errorf(beian.CodeInvalid, "working_days 应为 1 到 366 之间的整数")
+		if n, err = strconv.Atoi(v); err != nil {
+			n = 0 // refused by the desk like any count out of range
 		}
 	}
-	cal, err := s.calendarFor(c)
+	due, err := s.desk.BureauDueFrom(c.Request().Context(), from, n)
 	if err != nil {
 		return err
-	}
-	due, err := cal.BureauDue(from.Add(12*time.Hour), n)
-	if err != nil {
-		return err
-	}
-	years := due.UnknownYears
-	if years == nil {
-		years = []int{}
 	}
 	out := map[string]any{
-		"from": fromS, "working_days": n, "due_at": due.At.In(shanghai), "provisional": due.Provisional,
-		"unknown_years": years, "known_years": cal.KnownYears(), "days": due.Days,
+		"from": fromS, "working_days": n, "due_at": due.Due.At.In(shanghai), "provisional": due.Due.Provisional,
+		"unknown_years": due.Due.UnknownYears, "known_years": due.KnownYears, "days": due.Due.Days,
 	}
-	if due.Provisional {
-		out["warning"] = fmt.Sprintf("期限跨越尚无节假日数据的年份 %v，按普通周末规则暂估；请在日历中补录该年安排，并将该年标记为已公布", years)
+	if due.Warning != "" {
+		out["warning"] = due.Warning
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -222,7 +179,8 @@ func (s *Server) calendarDay(c echo.Context) error {
 	})
 }
 
-// putCalendarDay adds or corrects a holiday or make-up working day (admin).
+// putCalendarDay adds or corrects a holiday or make-up working day (admin;
+// desk.PutCalendarDay).
 func (s *Server) putCalendarDay(c echo.Context) error {
 	d, err := parseDate(c.Param("date"), "date")
 	if err != nil {
@@ -238,8 +196,7 @@ func (s *Server) putCalendarDay(c echo.Context) error {
 	if b.Off == nil {
 		return beian.Errorf(beian.CodeInvalid, "需要 off: true（放假）或 off: false（调休上班）")
 	}
-	day := beian.CalendarDay{Date: d.Format("2006-01-02"), Off: *b.Off, Name: strings.TrimSpace(b.Name), UpdatedBy: caller(c).Name, UpdatedAt: s.desk.Now()}
-	if err := s.desk.Store.PutCalendarDay(c.Request().Context(), day); err != nil {
+	if _, err := s.desk.PutCalendarDay(c.Request().Context(), s.actor(c), d, *b.Off, b.Name); err != nil {
 		return err
 	}
 	return s.calendarDay(c)
@@ -250,9 +207,9 @@ func (s *Server) putCalendarDay(c echo.Context) error {
 // embedded data lists it or it is published; an override of a single day
 // does not make its year known (R-BR-1).
 func (s *Server) putCalendarYear(c echo.Context) error {
-	year, err := strconv.Atoi(c.Param("year"))
-	if err != nil || year < 1900 || year > 9999 {
-		return beian.Errorf(beian.CodeInvalid, "年份应为四位数字，例如 2027：%q", c.Param("year"))
+	year, err := desk.ParseYear(c.Param("year"))
+	if err != nil {
+		return err
 	}
 	var b struct {
 		Published *bool `json:"published"`
@@ -263,14 +220,10 @@ func (s *Server) putCalendarYear(c echo.Context) error {
 	if b.Published == nil {
 		return beian.Errorf(beian.CodeInvalid, "需要 published: true（该年节假日安排已公布并录入）或 published: false")
 	}
-	if err := s.desk.Store.PublishYear(c.Request().Context(), year, *b.Published, caller(c).Name); err != nil {
-		return err
-	}
-	cal, err := s.calendarFor(c)
+	known, err := s.desk.PublishYear(c.Request().Context(), s.actor(c), year, *b.Published)
 	if err != nil {
 		return err
 	}
-	known := cal.KnownYears()
 	return c.JSON(http.StatusOK, map[string]any{
 		"year": year, "published": *b.Published, "known": slices.Contains(known, year), "known_years": known,
 	})

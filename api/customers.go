@@ -2,19 +2,15 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"mime/multipart"
 	"net/http"
-	"net/mail"
-	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
-	"github.com/beian/beian/intake"
-	"github.com/beian/beian/xlsx"
+	"github.com/beian/beian/desk"
 )
 
 // JSON shapes of the customers of api.md: the billing system's copy of who
@@ -86,77 +82,24 @@ func productToJSON(p beian.Product) productJSON {
 	return productJSON{ID: p.ID, ServerIPs: ips, ValidUntil: p.ValidUntil}
 }
 
-// customerFromBody converts and checks a PUT body; every problem is a
-// violation, reported at once.
-func customerFromBody(id string, b customerBody) (beian.Customer, []beian.Violation) {
-	var vs []beian.Violation
-	bad := func(code, field, format string, args ...any) {
-		vs = append(vs, beian.Violation{Rule: "R-ENT-2", Code: code, Field: field, Message: fmt.Sprintf(format, args...)})
+// customerInput is a PUT body as desk takes it (desk.ValidateCustomer
+// checks it).
+func customerInput(b customerBody) desk.CustomerInput {
+	in := desk.CustomerInput{
+		Name:            b.Name,
+		Contact:         beian.Contact{Name: b.Contact.Name, Mobile: b.Contact.Mobile, Email: b.Contact.Email},
+		AccountManager:  beian.Contact{Name: b.AccountManager.Name, Email: b.AccountManager.Email},
+		ManagerSuperior: beian.Contact{Name: b.ManagerSuperior.Name, Email: b.ManagerSuperior.Email},
 	}
-	t := strings.TrimSpace
-	c := beian.Customer{
-		ID: id, Name: t(b.Name),
-		Contact:         beian.Contact{Name: t(b.Contact.Name), Mobile: t(b.Contact.Mobile), Email: t(b.Contact.Email)},
-		AccountManager:  beian.Contact{Name: t(b.AccountManager.Name), Email: t(b.AccountManager.Email)},
-		ManagerSuperior: beian.Contact{Name: t(b.ManagerSuperior.Name), Email: t(b.ManagerSuperior.Email)},
+	for _, p := range b.Products {
+		in.Products = append(in.Products, desk.ProductInput{ID: p.ID, ServerIPs: p.ServerIPs, ValidUntil: p.ValidUntil})
 	}
-	if c.Name == "" {
-		bad(intake.CodeRequired, "name", "客户名称不能为空")
-	}
-	if c.Contact.Mobile != "" {
-		if m, err := intake.ValidateMobile(c.Contact.Mobile); err != nil {
-			bad(intake.CodeInvalidMobile, "contact.mobile", "联系人手机「%s」不是有效的手机号码", c.Contact.Mobile)
-		} else {
-			c.Contact.Mobile = m
-		}
-	}
-	for _, e := range [][2]string{
-		{"contact.email", c.Contact.Email}, {"account_manager.email", c.AccountManager.Email}, {"manager_superior.email", c.ManagerSuperior.Email},
-	} {
-		if a, err := mail.ParseAddress(e[1]); e[1] != "" && (err != nil || a.Address != e[1]) {
-			bad(intake.CodeInvalidEmail, e[0], "邮箱「%s」格式不正确", e[1])
-		}
-	}
-	seen := map[string]int{}
-	for i, p := range b.Products {
-		field := fmt.Sprintf("products[%d]", i)
-		pr := beian.Product{ID: t(p.ID), CustomerID: id, ValidUntil: t(p.ValidUntil)}
-		if pr.ID == "" {
-			bad(intake.CodeRequired, field+".id", "产品编号不能为空")
-		} else if j, dup := seen[pr.ID]; dup {
-			bad("DUPLICATE", field+".id", "产品编号 %s 与第 %d 个产品重复", pr.ID, j+1)
-		} else {
-			seen[pr.ID] = i
-		}
-		if len(p.ServerIPs) == 0 {
-			bad(intake.CodeRequired, field+".server_ips", "产品 %s 至少要有一个服务器 IP", pr.ID)
-		}
-		ips := map[netip.Addr]bool{}
-		for j, raw := range p.ServerIPs {
-			a, err := netip.ParseAddr(t(raw))
-			switch {
-			case err != nil || a.Zone() != "":
-				bad(intake.CodeInvalidIP, fmt.Sprintf("%s.server_ips[%d]", field, j), "「%s」不是有效的 IPv4 或 IPv6 地址", raw)
-			case ips[a.Unmap()]:
-				bad(intake.CodeDuplicateIP, fmt.Sprintf("%s.server_ips[%d]", field, j), "服务器 IP %s 重复", a.Unmap())
-			default:
-				ips[a.Unmap()] = true
-				pr.ServerIPs = append(pr.ServerIPs, a.Unmap())
-			}
-		}
-		if d, err := time.Parse("2006-01-02", pr.ValidUntil); err != nil {
-			bad("INVALID_DATE", field+".valid_until", "到期日「%s」应为日期 YYYY-MM-DD", pr.ValidUntil)
-		} else {
-			pr.ValidUntil = d.Format("2006-01-02")
-		}
-		c.Products = append(c.Products, pr)
-	}
-	return c, vs
+	return in
 }
 
 // listCustomers answers every customer with its products (admin).
 func (s *Server) listCustomers(c echo.Context) error {
-	cs, err := s.desk.Store.ListCustomers(c.Request().Context())
+	cs, err := s.desk.Customers(c.Request().Context(), s.actor(c))
 	if err != nil {
 		return err
 	}
@@ -168,7 +111,7 @@ func (s *Server) listCustomers(c echo.Context) error {
 }
 
 func (s *Server) getCustomer(c echo.Context) error {
-	cu, err := s.desk.Store.GetCustomer(c.Request().Context(), c.Param("id"))
+	cu, err := s.desk.Customer(c.Request().Context(), s.actor(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -176,7 +119,8 @@ func (s *Server) getCustomer(c echo.Context) error {
 }
 
 // putCustomer replaces the customer and its products in one transaction,
-// audited (admin; the billing system's copy). Products left out are dropped.
+// audited (admin; the billing system's copy; desk.PutCustomer validates it).
+// Products left out are dropped.
 func (s *Server) putCustomer(c echo.Context) error {
 	id := strings.TrimSpace(c.Param("id"))
 	var b customerBody
@@ -186,11 +130,7 @@ func (s *Server) putCustomer(c echo.Context) error {
 	if b.ID != nil && strings.TrimSpace(*b.ID) != id {
 		return beian.Errorf(beian.CodeInvalid, "请求体中的 id「%s」与路径中的客户编号「%s」不一致", *b.ID, id)
 	}
-	cu, vs := customerFromBody(id, b)
-	if len(vs) > 0 {
-		return &beian.Error{Code: beian.CodeViolations, Message: fmt.Sprintf("客户资料有 %d 处错误，未保存", len(vs)), Violations: vs}
-	}
-	if err := s.desk.Store.PutCustomers(c.Request().Context(), []beian.Customer{cu}, caller(c).Name); err != nil {
+	if err := s.desk.PutCustomer(c.Request().Context(), s.actor(c), id, customerInput(b)); err != nil {
 		return err
 	}
 	return s.getCustomer(c)
@@ -231,7 +171,7 @@ func uploadedFile(c echo.Context) (multipart.File, error) {
 }
 
 // importCustomers reads the customer sheet (.xlsx, one row per access
-// product) and replaces the customers in it with their products, all in one
+// product; desk.ImportCustomers) and replaces the customers in it with their products, all in one
 // transaction (admin). Errors name the sheet, cell and problem in Chinese
 // (422); nothing is imported then.
 func (s *Server) importCustomers(c echo.Context) error {
@@ -240,11 +180,8 @@ func (s *Server) importCustomers(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	cs, err := xlsx.ReadCustomers(f)
+	cs, err := s.desk.ImportCustomers(c.Request().Context(), s.actor(c), f)
 	if err != nil {
-		return err
-	}
-	if err := s.desk.Store.PutCustomers(c.Request().Context(), cs, caller(c).Name); err != nil {
 		return err
 	}
 	out := struct {
@@ -254,9 +191,7 @@ func (s *Server) importCustomers(c echo.Context) error {
 	}{Customers: len(cs), Items: []customerJSON{}}
 	for _, cu := range cs {
 		out.Products += len(cu.Products)
-		j := customerToJSON(cu)
-		j.UpdatedBy, j.UpdatedAt = caller(c).Name, s.desk.Now().In(shanghai)
-		out.Items = append(out.Items, j)
+		out.Items = append(out.Items, customerToJSON(cu))
 	}
 	return c.JSON(http.StatusOK, out)
 }
