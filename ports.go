@@ -110,8 +110,11 @@ type CaseFilter struct {
 	DueBefore *time.Time
 	// Sort is "" (newest first) or SortDue: soonest bureau deadline first,
 	// cases without one last, then newest first.
-	Sort   string
-	Limit  int
+	Sort string
+	// CountTotal asks for CasePage.Total, the number of cases f selects
+	// on every page (one more query: for short lists such as the dashboard's).
+	CountTotal bool
+	Limit      int
 	Cursor string
 }
 
@@ -122,6 +125,8 @@ const SortDue = "due"
 type CasePage struct {
 	Items      []Case
 	NextCursor string
+	// Total is set when the filter asked for it (CountTotal).
+	Total int
 }
 
 // AuditEntry records who did what to which target, e.g. revealing a secret.

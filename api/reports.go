@@ -1,10 +1,8 @@
 package api
 
 import (
-	"math"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,12 +46,7 @@ func (s *Server) expiringProducts(c echo.Context) error {
 		}
 		within = n
 	}
-	today, err := time.ParseInLocation("2006-01-02", s.desk.Today(), shanghai)
-	if err != nil {
-		return err
-	}
-	through := today.AddDate(0, 0, within).Format("2006-01-02")
-	list, err := s.desk.Store.ExpiringProducts(c.Request().Context(), through)
+	list, err := s.desk.ExpiringProducts(c.Request().Context(), s.actor(c), within)
 	if err != nil {
 		return err
 	}
@@ -62,10 +55,7 @@ func (s *Server) expiringProducts(c echo.Context) error {
 		p := productToJSON(e.Product)
 		line := expiringProductJSON{
 			ProductID: p.ID, CustomerID: e.Product.CustomerID, CustomerName: e.CustomerName, ServerIPs: p.ServerIPs,
-			ValidUntil: p.ValidUntil, Expired: !e.Product.ActiveOn(s.desk.Today()), Filings: []liveFilingJSON{},
-		}
-		if until, err := time.ParseInLocation("2006-01-02", e.Product.ValidUntil, shanghai); err == nil {
-			line.DaysLeft = int(math.Round(until.Sub(today).Hours() / 24)) // a DST-free zone, but round anyway
+			ValidUntil: p.ValidUntil, Expired: e.Expired, DaysLeft: e.DaysLeft, Filings: []liveFilingJSON{},
 		}
 		for _, cs := range e.Cases {
 			f := liveFilingJSON{

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
-	"github.com/beian/beian/desk"
 )
 
 // ID and certificate numbers, phone numbers on the blacklist and filing
@@ -18,11 +17,6 @@ import (
 
 // wantsReveal reports whether the request asks to see numbers in clear.
 func wantsReveal(c echo.Context) bool { return c.QueryParam("reveal") == "true" }
-
-// mayReveal returns the caller when a supervisor or admin, 403 otherwise.
-func (s *Server) mayReveal(c echo.Context) (Token, error) {
-	return caller(c), desk.MayReveal(s.actor(c))
-}
 
 // refuseRevealOnWrite answers 400 to a write with ?reveal=true before
 // anything happens: only a GET may reveal, and a write's answer is kept under

@@ -236,13 +236,14 @@ type Today struct {
 	OpenTotal int
 	ByStatus  []Count
 	Provinces ProvinceCounts
-	// Overdue are bureau cases past their 20 working days (R-BR-4),
-	// longest overdue first; OverdueMore tells that the list is cut.
-	Overdue     []beian.Case
-	OverdueMore bool
-	// DueThisWeek are bureau cases due by Sunday night, soonest first.
-	DueThisWeek     []beian.Case
-	DueThisWeekMore bool
+	// Overdue are the first bureau cases past their 20 working days
+	// (R-BR-4), longest overdue first, of OverdueTotal.
+	Overdue      []beian.Case
+	OverdueTotal int
+	// DueThisWeek are the first bureau cases due by Sunday night, soonest
+	// first, of DueThisWeekTotal.
+	DueThisWeek      []beian.Case
+	DueThisWeekTotal int
 	// Rectifying are live filings under a 24-hour order (R-PA-3, R-VC-4).
 	Rectifying []beian.Case
 	// TasksDue are the first open tasks due by tonight, soonest first, of
@@ -268,20 +269,21 @@ func (s *Service) Dashboard(ctx context.Context) (*Today, error) {
 	var counts []beian.StatusCount
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { counts, err = s.Store.OpenCaseCounts(gctx); return err })
-	list := func(f beian.CaseFilter, items *[]beian.Case, more *bool) {
+	list := func(f beian.CaseFilter, items *[]beian.Case, total *int) {
+		f.CountTotal = total != nil
 		g.Go(func() error {
 			page, err := s.Store.ListCases(gctx, f)
 			*items = page.Items
-			if more != nil {
-				*more = page.NextCursor != ""
+			if total != nil {
+				*total = page.Total
 			}
 			return err
 		})
 	}
 	yes, no := true, false
 	endOfWeek := weekStart(now).AddDate(0, 0, 7)
-	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &yes, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.Overdue, &t.OverdueMore)
-	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &no, DueBefore: &endOfWeek, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.DueThisWeek, &t.DueThisWeekMore)
+	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &yes, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.Overdue, &t.OverdueTotal)
+	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &no, DueBefore: &endOfWeek, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.DueThisWeek, &t.DueThisWeekTotal)
 	list(beian.CaseFilter{Status: beian.StatusRectifying, Limit: dashboardListLimit}, &t.Rectifying, nil)
 	y, m, d := now.In(Shanghai).Date()
 	tonight := time.Date(y, m, d+1, 0, 0, 0, 0, Shanghai)

@@ -180,6 +180,12 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 			where = append(where, dueKey+" < "+p)
 		}
 	}
+	var total int
+	if f.CountTotal {
+		if err := db.pool.QueryRow(ctx, "SELECT count(*) FROM cases c WHERE "+strings.Join(where, " AND "), args...).Scan(&total); err != nil {
+			return beian.CasePage{}, fmt.Errorf("count cases: %w", err)
+		}
+	}
 	if f.Cursor != "" {
 		cur, err := decodeCursor(f.Cursor, f.Sort)
 		if err != nil {
@@ -216,7 +222,7 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 	if err != nil {
 		return beian.CasePage{}, fmt.Errorf("list cases: %w", err)
 	}
-	var page beian.CasePage
+	page := beian.CasePage{Total: total}
 	if len(items) > limit {
 		items = items[:limit]
 		last := items[limit-1]

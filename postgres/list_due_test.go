@@ -161,3 +161,24 @@ func TestListCasesCursorOfOtherSort(t *testing.T) {
 		require.Equal(t, beian.CodeInvalid, beian.ErrorCode(err), cursor)
 	}
 }
+
+// TestListCasesCountTotal: with CountTotal every page says how many cases
+// the filter selects in all (the dashboard's totals), cursor or not.
+func TestListCasesCountTotal(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	dueCases(t, b)
+	base := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	f := beian.CaseFilter{Sort: beian.SortDue, DueBefore: ptr(base.AddDate(0, 0, 30)), Limit: 4, CountTotal: true}
+	page, err := b.db.ListCases(b.ctx, f)
+	require.NoError(t, err)
+	require.Equal(t, 6, page.Total)
+	require.Len(t, page.Items, 4)
+	f.Cursor = page.NextCursor
+	page, err = b.db.ListCases(b.ctx, f)
+	require.NoError(t, err)
+	require.Equal(t, 6, page.Total, "the total of the filter, not of the page")
+	page, err = b.db.ListCases(b.ctx, beian.CaseFilter{Sort: beian.SortDue, Limit: 4})
+	require.NoError(t, err)
+	require.Zero(t, page.Total, "no count unless asked")
+}
