@@ -115,7 +115,7 @@ type CaseFilter struct {
 	// on every page (one more query: for short lists such as the dashboard's).
 	CountTotal bool
 	Limit      int
-	Cursor string
+	Cursor     string
 }
 
 // SortDue orders a case list by bureau deadline, soonest first.
