@@ -7,6 +7,7 @@
 package console
 
 import (
+	"bytes"
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
@@ -18,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beian/beian"
@@ -294,16 +296,22 @@ func (c *Console) renderStatus(w http.ResponseWriter, hr *http.Request, r *reque
 		}
 		v.Active = activeNav(hr.URL.Path)
 	}
-	var buf strings.Builder
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	// The page is rendered whole before anything is sent, so a template
+	// error is a clean 500, not half a page; buffers are reused.
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); pageBuffers.Put(buf) }()
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		c.log.ErrorContext(hr.Context(), "console: render", "page", page, "error", err.Error())
 		http.Error(w, "页面渲染失败", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(buf.String()))
+	_, _ = w.Write(buf.Bytes())
 }
+
+// pageBuffers are the render buffers of pages.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // activeNav is the menu entry a path belongs to.
 func activeNav(path string) string {
