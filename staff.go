@@ -108,6 +108,9 @@ type StaffStore interface {
 	AddLoginFailure(ctx context.Context, keys []string, at time.Time) error
 	// ClearLoginFailures forgets the failures of key (after a good sign-in).
 	ClearLoginFailures(ctx context.Context, key string) error
+	// LockLogin serialises sign-ins of the keys across processes until
+	// unlock is called, so the throttle's count-check-record is one step.
+	LockLogin(ctx context.Context, keys []string) (unlock func(), err error)
 }
 
 // StatusCount is how many open cases one status, system province and bureau
@@ -152,6 +155,11 @@ type StatsStore interface {
 	// PendingAccessActions returns the oldest limit access actions not yet
 	// confirmed by tech, and how many there are in all (R-AC-1).
 	PendingAccessActions(ctx context.Context, limit int) ([]AccessAction, int, error)
+	// RecentTasks returns the latest limit tasks of a status, newest first.
+	RecentTasks(ctx context.Context, status string, limit int) ([]Task, error)
+	// RecentAccessActions returns the latest limit access actions of a
+	// status, newest request first.
+	RecentAccessActions(ctx context.Context, status string, limit int) ([]AccessAction, error)
 }
 
 // WeekCount is how many of something one week had; Week is its Monday 00:00

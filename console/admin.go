@@ -119,7 +119,7 @@ func (c *Console) showBlacklist(w http.ResponseWriter, r *request, status int, r
 		return
 	}
 	v.Reveal, v.MayReveal = reveal, desk.MayReveal(r.who) == nil
-	v.MayEdit = r.who.Is(beian.RoleSupervisor)
+	v.MayEdit = desk.MayEditBlacklist(r.who)
 	v.Kinds = blacklistKinds
 	for _, e := range list {
 		v.Rows = append(v.Rows, blacklistRow{E: e, KindTitle: blacklistKindTitle(e.Kind)})

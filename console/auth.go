@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/beian/beian"
@@ -49,11 +50,41 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 	c.renderStatus(w, r, nil, status, "login", "登录", p)
 }
 
-// clientAddr is the address failed sign-ins are counted against.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address failed sign-ins are counted against: the
+// peer's, or, when the peer is one of the trusted proxies, the nearest
+// address in X-Forwarded-For that is not a trusted proxy.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	isTrusted := func(s string) bool {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			return false
+		}
+		for _, p := range trusted {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	if !isTrusted(host) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := strings.TrimSpace(hops[i])
+		if h == "" {
+			continue
+		}
+		if _, err := netip.ParseAddr(h); err != nil {
+			return host // a forged or garbled header: the proxy's own address
+		}
+		if !isTrusted(h) {
+			return h
+		}
 	}
 	return host
 }
@@ -71,7 +102,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.showLogin(w, r, http.StatusForbidden, p)
 		return
 	}
-	in, err := c.svc.SignIn(r.Context(), p.Username, r.PostFormValue("password"), clientAddr(r), r.UserAgent())
+	in, err := c.svc.SignIn(r.Context(), p.Username, r.PostFormValue("password"), clientAddr(r, c.svc.Config.TrustedProxies), r.UserAgent())
 	if err != nil {
 		p.Error = beian.ErrorMessage(err)
 		c.showLogin(w, r, statusOf(beian.ErrorCode(err)), p)

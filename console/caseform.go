@@ -180,7 +180,7 @@ func choicesFor(who desk.Actor, rules intake.Rules) formChoices {
 			{"REGION_NAME_IN_PERSONAL_SITE", "个人网站名称含地域名称（R-IN-4）"},
 			{"NATIONAL_WORD_IN_SITE_NAME", "单位网站名称含国家级字样（R-IN-4）"},
 		},
-		MayOverride: who.Is(beian.RoleSupervisor),
+		MayOverride: desk.MayOverride(who),
 	}
 	for _, code := range []string{"news", "publishing", "education", "medical", "drugs", "culture", "broadcasting"} {
 		if t, ok := rules.PreApprovalCategories[code]; ok {

@@ -393,8 +393,11 @@ func isTLS(r *http.Request) bool {
 
 func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	path := Base
-	if name == desk.SessionCookie {
+	switch name {
+	case desk.SessionCookie:
 		path = "/"
+	case loginCSRFCookie:
+		path = Base + "/login"
 	}
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: isTLS(r)})
 }

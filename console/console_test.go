@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io/fs"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -101,6 +103,33 @@ func TestFormField(t *testing.T) {
 	} {
 		if got := formField(in); got != want {
 			t.Errorf("formField(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestClientAddr: failed sign-ins count against the browser's address, read
+// from X-Forwarded-For only when the peer is a trusted proxy, and never
+// from a hop a browser could have forged in front of the proxy's own.
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	for _, tc := range []struct {
+		remote, xff, want string
+	}{
+		{"198.51.100.9:5000", "", "198.51.100.9"},
+		{"198.51.100.9:5000", "1.2.3.4", "198.51.100.9"},          // not a proxy: its header is ignored
+		{"10.0.0.2:5000", "203.0.113.7", "203.0.113.7"},           // through our proxy
+		{"10.0.0.2:5000", "6.6.6.6, 203.0.113.7", "203.0.113.7"},  // a forged first hop is not believed
+		{"10.0.0.2:5000", "203.0.113.7, 10.0.0.3", "203.0.113.7"}, // two proxies of ours
+		{"10.0.0.2:5000", "garbage", "10.0.0.2"},
+		{"10.0.0.2:5000", "", "10.0.0.2"},
+	} {
+		r := httptest.NewRequest("POST", "/console/login", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := clientAddr(r, trusted); got != tc.want {
+			t.Errorf("clientAddr(%s, XFF %q) = %q, want %q", tc.remote, tc.xff, got, tc.want)
 		}
 	}
 }

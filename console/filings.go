@@ -1,6 +1,7 @@
 package console
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -46,31 +47,31 @@ type caseRow struct {
 	Mark string
 }
 
-// endOfWeek is Monday 00:00 Asia/Shanghai of the week after now's.
-func endOfWeek(now time.Time) time.Time {
-	now = now.In(desk.Shanghai)
-	y, m, d := now.Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, desk.Shanghai)
-	return day.AddDate(0, 0, 7-(int(day.Weekday())+6)%7)
-}
-
 // workingDaysLeft says how many working days remain until due (R-BR-1).
 func workingDaysLeft(cal *calendar.Calendar, now, due time.Time) string {
 	n := cal.WorkingDaysBetween(now, due)
 	switch {
 	case due.Before(now):
-		if n == 0 {
+		if n < 0 {
+			return fmt.Sprintf("已超期 %d 个工作日", -n)
+		}
+		if sameDay(now, due) {
 			return "今日已超期"
 		}
-		return fmt.Sprintf("已超期 %d 个工作日", -n)
+		return "已超期（不足 1 个工作日）" // e.g. due Friday 17:30, seen at the weekend
 	case n == 0:
 		return "今日截止"
 	}
 	return fmt.Sprintf("剩余 %d 个工作日", n)
 }
 
+// sameDay reports whether a and b fall on one date in Asia/Shanghai.
+func sameDay(a, b time.Time) bool {
+	return a.In(desk.Shanghai).Format("2006-01-02") == b.In(desk.Shanghai).Format("2006-01-02")
+}
+
 func rowsOf(cases []beian.Case, cal *calendar.Calendar, now time.Time) []caseRow {
-	week := endOfWeek(now)
+	week := desk.EndOfWeek(now)
 	out := make([]caseRow, 0, len(cases))
 	for i := range cases {
 		cs := &cases[i]
@@ -85,7 +86,7 @@ func rowsOf(cases []beian.Case, cal *calendar.Calendar, now time.Time) []caseRow
 			due := *cs.Deadlines.BureauDueAt
 			row.Due, row.Left = &due, workingDaysLeft(cal, now, due)
 			switch {
-			case cs.Overdue || due.Before(now):
+			case desk.BureauOverdue(cs, now):
 				row.Mark = "overdue"
 			case due.Before(week):
 				row.Mark = "week"
@@ -102,9 +103,12 @@ type listView struct {
 	Filter    url.Values
 	Statuses  []choice
 	Provinces []string
-	Next      string // query of the next page, "" on the last
-	First     string // query of the first page, "" on it
-	Error     string
+	// Next and First are the whole URLs of the next and the first page
+	// ("" on the last and on the first): a URL, not a query to append, so
+	// html/template keeps its & and = (it escapes a value after "?").
+	Next  string
+	First string
+	Error string
 }
 
 // filterKeys are the list's filters, as GET /api/v1/filings names them.
@@ -164,13 +168,10 @@ func (c *Console) filings(w http.ResponseWriter, r *request) {
 			next[k] = vs
 		}
 		next.Set("cursor", page.NextCursor)
-		v.Next = next.Encode()
+		v.Next = Base + "/filings?" + next.Encode()
 	}
 	if f.Cursor != "" {
-		v.First = v.Filter.Encode()
-		if v.First == "" {
-			v.First = "all=1"
-		}
+		v.First = Base + "/filings?" + v.Filter.Encode()
 	}
 	c.render(w, r, "filings", "备案申请", v)
 }
@@ -205,19 +206,32 @@ type filingView struct {
 	WorkflowURL string
 	Can         map[string]bool
 	FormKey     string
-	// ActionError is the error of the last action's form, shown beside it.
+	// Action is the form that just failed, ActionError its message shown
+	// beside it, Posted what was typed into it (shown again), and Queued
+	// tells that it was sent but has not completed yet.
 	Action      string
 	ActionError string
+	Posted      url.Values
+	Queued      bool
 	Sources     []choice
-	Masked      func(string) string
+	// ShowWork shows the mails and tasks: staff work, not the bureau's.
+	ShowWork bool
+}
+
+// failedAction is a case-page form that did not go through.
+type failedAction struct {
+	Name   string
+	Err    error
+	Posted url.Values
+	Key    string
 }
 
 func (c *Console) filing(w http.ResponseWriter, r *request) {
-	c.showFiling(w, r, http.StatusOK, "", nil)
+	c.showFiling(w, r, http.StatusOK, nil)
 }
 
-// showFiling renders the case page; action and err are a form's failure.
-func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, action string, actErr error) {
+// showFiling renders the case page; failed is a form that did not go through.
+func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, failed *failedAction) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	cs, err := c.svc.Case(ctx, id)
@@ -225,7 +239,10 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, acti
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	v := filingView{C: cs, Domains: desk.UnicodeDomains(cs.Website.Domains), MayReveal: desk.MayReveal(r.who) == nil, FormKey: formKey()}
+	v := filingView{
+		C: cs, Domains: desk.UnicodeDomains(cs.Website.Domains), MayReveal: desk.MayReveal(r.who) == nil,
+		FormKey: formKey(), ShowWork: desk.MayReadCaseWork(r.who), Posted: url.Values{},
+	}
 	if r.URL.Query().Get("reveal") == "1" && r.Method == http.MethodGet {
 		pw, err := c.svc.Reveal(ctx, r.who, cs) // audited
 		if err != nil {
@@ -250,7 +267,7 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, acti
 		v.Deadlines = append(v.Deadlines, deadlineView{Label: "材料截止（超期删除）", Rule: "R-RV-5", At: d.PurgeAt, Left: left, Late: d.PurgeAt.Before(now)})
 	}
 	if d.BureauDueAt != nil && cs.Status == beian.StatusBureauReview {
-		dv := deadlineView{Label: "管局审核期限", Rule: "R-BR-1", At: d.BureauDueAt, Left: workingDaysLeft(cal, now, *d.BureauDueAt), Late: cs.Overdue || d.BureauDueAt.Before(now)}
+		dv := deadlineView{Label: "管局审核期限", Rule: "R-BR-1", At: d.BureauDueAt, Left: workingDaysLeft(cal, now, *d.BureauDueAt), Late: desk.BureauOverdue(cs, now)}
 		if cs.BureauDueProvisional {
 			dv.Note = "期限跨越尚无节假日数据的年份，按周末规则暂估"
 		}
@@ -264,13 +281,15 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, acti
 			v.Pending = append(v.Pending, it)
 		}
 	}
-	if v.Mails, err = c.svc.Store.ListMails(ctx, cs.ID); err != nil {
-		c.fail(w, r.Request, r, err)
-		return
-	}
-	if v.Tasks, err = c.svc.Store.CaseTasks(ctx, cs.ID); err != nil {
-		c.fail(w, r.Request, r, err)
-		return
+	if v.ShowWork {
+		if v.Mails, err = c.svc.Store.ListMails(ctx, cs.ID); err != nil {
+			c.fail(w, r.Request, r, err)
+			return
+		}
+		if v.Tasks, err = c.svc.Store.CaseTasks(ctx, cs.ID); err != nil {
+			c.fail(w, r.Request, r, err)
+			return
+		}
 	}
 	if v.Access, err = c.svc.Store.CaseAccessActions(ctx, cs.ID); err != nil {
 		c.fail(w, r.Request, r, err)
@@ -284,14 +303,19 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, acti
 		v.Can[name] = desk.MayAct(r.who, a) && cs.Status.Allows(a) == nil
 	}
 	v.Can["bureau-received"] = v.Can["bureau-received"] && !cs.BureauReceived
-	v.Action, v.ActionError = action, ""
-	if actErr != nil {
-		v.ActionError = beian.ErrorMessage(actErr)
+	if failed != nil {
+		v.Action, v.Posted = failed.Name, failed.Posted
+		v.ActionError = beian.ErrorMessage(failed.Err)
+		if beian.ErrorCode(failed.Err) == beian.CodeUnavailable {
+			// Sent and queued in the workflow: the same key again is the
+			// same update, never a second one.
+			v.Queued, v.FormKey = true, failed.Key
+		}
 		var msgs []string
-		for _, m := range fieldErrors(actErr) {
+		for _, m := range fieldErrors(failed.Err) {
 			msgs = append(msgs, m...)
 		}
-		if len(msgs) > 0 && beian.ErrorCode(actErr) == beian.CodeViolations {
+		if len(msgs) > 0 && beian.ErrorCode(failed.Err) == beian.CodeViolations {
 			v.ActionError += "：" + strings.Join(msgs, "；")
 		}
 	}
@@ -355,32 +379,62 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 	var err error
 	switch name {
 	case "materials":
-		err = c.svc.Materials(ctx, r.who, id, r.PostForm["received"], key)
 		if len(r.PostForm["received"]) == 0 {
 			err = beian.Errorf(beian.CodeInvalid, "请勾选已收到的材料")
+			break
 		}
+		err = c.svc.Materials(ctx, r.who, id, r.PostForm["received"], key)
 	case "review":
 		req := workflows.ActionRequest{Result: form("result")}
-		if req.Result == "fail" {
-			req.Reasons = splitLines(strings.ReplaceAll(r.PostFormValue("reasons"), ",", "，"))
+		reasons := reviewReasons(r.PostFormValue("reasons"))
+		switch {
+		case req.Result == "":
+			err = beian.Errorf(beian.CodeInvalid, "请选择审核结果：通过或不通过")
+		case req.Result == "pass" && len(reasons) > 0:
+			err = beian.Errorf(beian.CodeInvalid, "已填写不通过的原因，但选择了「通过」：如不通过请选择「不通过」，如通过请清空原因")
+		default:
+			if req.Result == "fail" {
+				req.Reasons = reasons
+			}
+			err = c.svc.Act(ctx, r.who, id, a, req, key)
 		}
-		err = c.svc.Act(ctx, r.who, id, a, req, key)
 	case "bureau-received":
 		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{Received: true}, false, key)
 	case "bureau-decision":
 		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{
 			Decision: form("decision"), FilingNumber: form("filing_number"), FilingPassword: r.PostFormValue("filing_password"), Reason: form("reason"),
 		}, false, key)
+		if form("decision") == "returned" {
+			name = "bureau-return" // its own form on the page
+		}
 	case "rectification":
 		err = c.svc.RequireRectification(ctx, r.who, id, form("reason"), form("source"), key)
 	default: // withdraw, rectified, restore-access
 		err = c.svc.Act(ctx, r.who, id, a, workflows.ActionRequest{Reason: form("reason")}, key)
 	}
 	if err != nil {
-		c.showFiling(w, r, statusOf(beian.ErrorCode(err)), name, err)
+		posted := url.Values{}
+		for k, vs := range r.PostForm {
+			if k != csrfField && k != "filing_password" && k != "form_key" {
+				posted[k] = vs
+			}
+		}
+		c.showFiling(w, r, statusOf(beian.ErrorCode(err)), &failedAction{Name: name, Err: err, Posted: posted, Key: key})
 		return
 	}
 	redirect(w, r, Base+"/filings/"+id, actionDone[name])
+}
+
+// reviewReasons are the reasons of a failed review, one a line: a reason
+// may itself contain commas (R-RV-4: the filer reads them as written).
+func reviewReasons(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // intakeView is the data of the intake and correction forms.
@@ -433,22 +487,17 @@ func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 		return
 	}
 	v.Result = &res
-	accepted := map[string]bool{}
-	if ch.MayOverride {
-		for _, o := range f.Overrides {
-			accepted[o] = true
-		}
+	remaining, err := desk.AcceptOverrides(r.who, f.Overrides, res.Violations)
+	if err != nil {
+		v.Error = beian.ErrorMessage(err)
+		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "intake", "新建备案申请", v)
+		return
 	}
-	remaining := 0
-	for _, vi := range res.Violations {
-		if accepted[vi.Code] && desk.Overridable[vi.Code] {
-			continue
-		}
-		remaining++
+	for _, vi := range remaining {
 		ff := formField(vi.Field)
 		v.Errors[ff] = append(v.Errors[ff], vi.Message)
 	}
-	v.Checked = remaining == 0
+	v.Checked = len(remaining) == 0
 	if r.PostFormValue("do") != "save" || !v.Checked {
 		status := http.StatusOK
 		if r.PostFormValue("do") == "save" {
@@ -457,7 +506,16 @@ func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 		c.renderStatus(w, r.Request, r, status, "intake", "新建备案申请", v)
 		return
 	}
-	cs, warning, err := c.svc.Create(ctx, r.who, f.toCase(), f.FilingPassword, f.Overrides)
+	// The form's key names the case: a second click on 保存 finds the
+	// case the first one made instead of a conflict with it.
+	id := caseIDOf(r.who, r.PostFormValue("form_key"))
+	if prev, err := c.svc.Case(ctx, id); err == nil {
+		redirect(w, r, Base+"/filings/"+prev.ID, "该申请已保存："+prev.CaseNo)
+		return
+	}
+	cs := f.toCase()
+	cs.ID = id
+	cs, warning, err := c.svc.Create(ctx, r.who, cs, f.FilingPassword, f.Overrides)
 	if err != nil {
 		v.Checked, v.Errors = false, fieldErrors(err)
 		v.Error = beian.ErrorMessage(err)
@@ -471,6 +529,18 @@ func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 	redirect(w, r, Base+"/filings/"+cs.ID, msg)
 }
 
+// caseIDOf derives a case ID (a UUID) from an intake form's key and the
+// staff member sending it; an empty key gets a fresh ID.
+func caseIDOf(who desk.Actor, key string) string {
+	if key == "" {
+		return desk.NewID()
+	}
+	h := sha256.Sum256([]byte("intake\x00" + who.Name + "\x00" + key))
+	h[6] = h[6]&0x0f | 0x50 // version 5 style: name-based
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
 func (c *Console) correctPage(w http.ResponseWriter, r *request) {
 	cs, err := c.svc.Case(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -482,7 +552,11 @@ func (c *Console) correctPage(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	rules, _ := c.svc.Rules(r.Context())
+	rules, err := c.svc.Rules(r.Context())
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
 	ch.CorrectionFor = cs
 	v := intakeView{F: caseFormOf(cs, rules.PreApprovalCategories), Ch: ch, Errors: map[string][]string{}, Action: Base + "/filings/" + cs.ID + "/correct", Masked: maskedOf(cs)}
 	if err := cs.Status.Allows(beian.ActionCorrections); err != nil {
@@ -547,13 +621,18 @@ func (c *Console) tasks(w http.ResponseWriter, r *request) {
 	if status != beian.TaskDone {
 		status = beian.TaskOpen
 	}
-	tasks, err := c.svc.Store.ListTasks(r.Context(), "", status)
+	var (
+		tasks []beian.Task
+		err   error
+	)
+	if status == beian.TaskOpen {
+		tasks, err = c.svc.Store.ListTasks(r.Context(), "", status) // soonest due first: the work to do
+	} else {
+		tasks, err = c.svc.Store.RecentTasks(r.Context(), status, 200) // the latest done
+	}
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return
-	}
-	if len(tasks) > 200 {
-		tasks = tasks[:200]
 	}
 	c.render(w, r, "tasks", "任务", tasksView{Tasks: tasks, Status: status})
 }
@@ -571,19 +650,12 @@ func (c *Console) accessActions(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	done, err := c.svc.Store.ListAccessActions(r.Context(), beian.AccessConfirmed)
+	done, err := c.svc.Store.RecentAccessActions(r.Context(), beian.AccessConfirmed, 50)
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	// the latest 50 confirmations, newest first
-	for i, j := 0, len(done)-1; i < j; i, j = i+1, j-1 {
-		done[i], done[j] = done[j], done[i]
-	}
-	if len(done) > 50 {
-		done = done[:50]
-	}
-	c.render(w, r, "access", "接入操作", accessView{Pending: pending, Confirmed: done, MayConfirm: r.who.Role == beian.RoleTech || r.who.Role == beian.RoleAdmin})
+	c.render(w, r, "access", "接入操作", accessView{Pending: pending, Confirmed: done, MayConfirm: desk.MayConfirmAccess(r.who)})
 }
 
 func (c *Console) confirmAccess(w http.ResponseWriter, r *request) {

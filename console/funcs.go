@@ -33,6 +33,13 @@ var funcs = template.FuncMap{
 	"taskKind":    taskKindTitle,
 	"lines":       func(s []string) string { return strings.Join(s, "\n") },
 	"formkey":     formKey,
+	// formerr is the error of a case-page form when it is the one that failed.
+	"formerr": func(v filingView, name string) string {
+		if v.Action != name || v.Queued {
+			return ""
+		}
+		return v.ActionError
+	},
 }
 
 func formatTime(t any, layout string) string {

@@ -76,11 +76,37 @@ func (s *Service) throttled(ctx context.Context, key string, free int) error {
 }
 
 // SignIn checks a username and password and opens a session. Failed
-// sign-ins are slowed per account and per address; every sign-in, failed
-// or not, is audited (never with the password).
+// sign-ins are slowed per account and per address; the count, the check
+// and the record of a failure are one step per key (LockLogin), so
+// parallel guesses are slowed too. Every sign-in, failed or not, is
+// audited (never with the password).
 func (s *Service) SignIn(ctx context.Context, username, password, addr, userAgent string) (*SignedIn, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
-	userKey, addrKey := "user:"+username, "addr:"+addr
+	bad := beian.Errorf(beian.CodeUnauthorized, "用户名或密码错误")
+	addrKey := "addr:" + addr
+	if !usernamePattern.MatchString(username) || password == "" || len(password) > 256 {
+		// No account has such a name: count it against the address only,
+		// and store nothing of what was typed.
+		unlock, err := s.Store.LockLogin(ctx, []string{addrKey})
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		if err := s.throttled(ctx, addrKey, addrFreeTries); err != nil {
+			return nil, err
+		}
+		secret.BurnPasswordCheck(password)
+		if err := s.Store.AddLoginFailure(ctx, []string{addrKey}, s.now()); err != nil {
+			return nil, err
+		}
+		return nil, bad
+	}
+	userKey := "user:" + username
+	unlock, err := s.Store.LockLogin(ctx, []string{userKey, addrKey})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := s.throttled(ctx, userKey, userFreeTries); err != nil {
 		_ = s.Audit(ctx, Actor{Name: username}, "sign_in_throttled", "staff/"+username, "来自 "+addr)
 		return nil, err
@@ -88,10 +114,6 @@ func (s *Service) SignIn(ctx context.Context, username, password, addr, userAgen
 	if err := s.throttled(ctx, addrKey, addrFreeTries); err != nil {
 		_ = s.Audit(ctx, Actor{Name: username}, "sign_in_throttled", "staff/"+username, "来自 "+addr+"（该地址失败过多）")
 		return nil, err
-	}
-	bad := beian.Errorf(beian.CodeUnauthorized, "用户名或密码错误")
-	if username == "" || password == "" {
-		return nil, bad
 	}
 	st, err := s.Store.GetStaff(ctx, username)
 	if beian.ErrorCode(err) == beian.CodeNotFound {
@@ -355,12 +377,24 @@ func subtleEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a)
 // current one; next and again must agree. Every session of the account
 // ends (audited like any password change).
 func (s *Service) ChangeOwnPassword(ctx context.Context, who Actor, current, next, again string) error {
+	userKey := "user:" + who.Name
+	unlock, err := s.Store.LockLogin(ctx, []string{userKey})
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := s.throttled(ctx, userKey, userFreeTries); err != nil { // a stolen session cannot guess the password either
+		return err
+	}
 	st, err := s.Store.GetStaff(ctx, who.Name)
 	if err != nil {
 		return err
 	}
 	var vs []beian.Violation
 	if !secret.CheckPassword(st.PasswordHash, current) {
+		if err := s.Store.AddLoginFailure(ctx, []string{userKey}, s.now()); err != nil {
+			return err
+		}
 		vs = append(vs, beian.Violation{Rule: "STAFF", Code: "WRONG_PASSWORD", Field: "current", Message: "当前密码不正确"})
 	}
 	vs = append(vs, passwordViolations(next)...)

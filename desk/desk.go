@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -47,6 +48,9 @@ type Config struct {
 	TemporalUI string
 	// TemporalNamespace is the namespace of the filing workflows.
 	TemporalNamespace string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// browser's address (failed sign-ins are counted per address).
+	TrustedProxies []netip.Prefix
 }
 
 // Service is the desk. Build it once in main and share it.

@@ -87,7 +87,9 @@ func (s *Service) Create(ctx context.Context, who Actor, cs *beian.Case, passwor
 		return nil, "", err
 	}
 	now := s.now()
-	cs.ID = NewID()
+	if cs.ID == "" { // a caller may choose the ID, e.g. from a form's key, to make a double submit one case
+		cs.ID = NewID()
+	}
 	cs.WorkflowID = workflows.WorkflowID(cs.ID)
 	cs.Status = beian.StatusAwaitingMaterials
 	cs.Routing, cs.Checklist, cs.EmailSubject = res.Routing, res.Checklist, res.EmailSubject
@@ -182,6 +184,27 @@ var staffActions = map[beian.Action][]string{
 	beian.ActionRequireRectify: {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRectified:      {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRestoreAccess:  {beian.RoleSupervisor},
+}
+
+// MayReadCaseWork reports whether who sees a case's mails and tasks (the
+// desk's own work): specialists and supervisors, not the bureau integration.
+func MayReadCaseWork(who Actor) bool { return who.Is(beian.RoleSpecialist, beian.RoleSupervisor) }
+
+// MayConfirmAccess reports whether who confirms access actions (tech, R-AC-1).
+func MayConfirmAccess(who Actor) bool { return who.Is(beian.RoleTech) }
+
+// MayOverride reports whether who may accept the judgement rules for a case.
+func MayOverride(who Actor) bool { return who.Is(beian.RoleSupervisor) }
+
+// AcceptOverrides is what is left of violations once who accepts the
+// requested judgement rules (supervisors only; overridable codes only), as
+// Create and Correct decide it.
+func AcceptOverrides(who Actor, requested []string, vs []beian.Violation) ([]beian.Violation, error) {
+	res := intake.Result{Violations: vs}
+	if _, _, err := applyOverrides(who, requested, nil, &res); err != nil {
+		return nil, err
+	}
+	return res.Violations, nil
 }
 
 // MayAct reports whether who may take action a at all (whatever the status).

@@ -66,6 +66,9 @@ func (s *Service) Blacklist(ctx context.Context, who Actor, reveal bool) ([]beia
 	return list, nil
 }
 
+// MayEditBlacklist reports whether who adds and removes blacklist entries (R-IN-6).
+func MayEditBlacklist(who Actor) bool { return who.Is(beian.RoleSupervisor) }
+
 // AddBlacklistEntry puts a certificate number, name, domain or phone on the
 // blacklist (supervisor; audited as who). From the next check on, intake and
 // every correction naming it are refused with BLACKLISTED (R-IN-6). The value

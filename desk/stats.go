@@ -281,7 +281,7 @@ func (s *Service) Dashboard(ctx context.Context) (*Today, error) {
 		})
 	}
 	yes, no := true, false
-	endOfWeek := weekStart(now).AddDate(0, 0, 7)
+	endOfWeek := EndOfWeek(now)
 	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &yes, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.Overdue, &t.OverdueTotal)
 	list(beian.CaseFilter{Status: beian.StatusBureauReview, Overdue: &no, DueBefore: &endOfWeek, Sort: beian.SortDue, Limit: dashboardListLimit}, &t.DueThisWeek, &t.DueThisWeekTotal)
 	list(beian.CaseFilter{Status: beian.StatusRectifying, Limit: dashboardListLimit}, &t.Rectifying, nil)
@@ -322,4 +322,18 @@ func (s *Service) PendingAccessActions(ctx context.Context, who Actor) ([]beian.
 		return nil, err
 	}
 	return s.Store.ListAccessActions(ctx, beian.AccessPending)
+}
+
+// EndOfWeek is Monday 00:00 Asia/Shanghai after t's week: a deadline before
+// it is "due this week".
+func EndOfWeek(t time.Time) time.Time { return weekStart(t).AddDate(0, 0, 7) }
+
+// BureauOverdue reports whether the bureau is past its 20 working days on
+// a case it has (R-BR-4): flagged by the workflow's timer, or past the
+// deadline in the moments before the timer fires.
+func BureauOverdue(c *beian.Case, now time.Time) bool {
+	if c.Status != beian.StatusBureauReview {
+		return false
+	}
+	return c.Overdue || (c.Deadlines.BureauDueAt != nil && c.Deadlines.BureauDueAt.Before(now))
 }

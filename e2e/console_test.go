@@ -85,6 +85,11 @@ func TestConsoleIntakeToApproval(t *testing.T) {
 	require.Contains(t, br.Text(".case-head"), "接入商审核中", br.Text("main"))
 
 	// Pass the review: submitted to the bureau, with a deadline in working days.
+	// Nothing is chosen for the specialist: submitting without a choice says so.
+	br.ClickAndWait("#review-submit")
+	require.Contains(t, br.Text("#form-review"), "请选择审核结果", "the error is shown beside its form")
+	require.Contains(t, br.Text(".case-head"), "接入商审核中", "nothing changed")
+	br.Do(chromedp.Click(chromedp.CSS("#review-pass")))
 	br.ClickAndWait("#review-submit")
 	require.Contains(t, br.Text(".case-head"), "管局审核中", br.Text("main"))
 	require.Contains(t, br.Text(".deadlines"), "剩余 20 个工作日")
@@ -211,8 +216,15 @@ func TestConsoleBusyDesk(t *testing.T) {
 	require.Contains(t, br.Text("table.list tbody tr:first-child"), "已超期")
 	require.Equal(t, 1, br.Count("#next-page"))
 	br.Screenshot("console-filings-due")
+	first := br.Text("table.list tbody tr:first-child td:first-child")
 	br.ClickAndWait("#next-page")
+	require.Contains(t, br.Location(), "sort=due", "the next page keeps the order and filters")
+	require.Contains(t, br.Location(), "cursor=")
 	require.Equal(t, 50, br.Count("table.list tbody tr"), "the second page")
+	require.NotEqual(t, first, br.Text("table.list tbody tr:first-child td:first-child"), "the second page has other cases")
+	br.ClickAndWait("#first-page")
+	require.Equal(t, first, br.Text("table.list tbody tr:first-child td:first-child"), "back to the first page")
+	require.Contains(t, br.Location(), "sort=due")
 
 	// A phone: one column, the menu behind a button.
 	br.Do(chromedp.EmulateViewport(390, 844))

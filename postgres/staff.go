@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -360,4 +362,53 @@ func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
 		return fmt.Errorf("clear login failures: %w", err)
 	}
 	return nil
+}
+
+// LockLogin serialises the sign-ins of keys (an account, an address)
+// across every process: it holds a session advisory lock on each key, taken
+// in sorted order, until unlock is called. A throttle that reads the failure
+// count, checks the password and records the failure is then one step per
+// key, so parallel guesses cannot all read a count below the limit.
+func (db *DB) LockLogin(ctx context.Context, keys []string) (unlock func(), err error) {
+	sorted := slices.Compact(slices.Sorted(slices.Values(keys)))
+	// Waiting sign-ins must not hold pool connections: the one holding the
+	// lock needs one more for its queries. So a lock is tried, and while it
+	// is taken the connection goes back to the pool for a moment.
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		conn, err := db.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("lock sign-in: %w", err)
+		}
+		var locked []string
+		release := func() {
+			bg := context.WithoutCancel(ctx)
+			for _, k := range locked {
+				_, _ = conn.Exec(bg, `SELECT pg_advisory_unlock(hashtextextended($1, 7))`, "login:"+k)
+			}
+			conn.Release()
+		}
+		all := true
+		for _, k := range sorted {
+			var ok bool
+			if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 7))`, "login:"+k).Scan(&ok); err != nil {
+				release()
+				return nil, fmt.Errorf("lock sign-in of %s: %w", k, err)
+			}
+			if !ok {
+				all = false
+				break
+			}
+			locked = append(locked, k)
+		}
+		if all {
+			var once sync.Once
+			return func() { once.Do(release) }, nil
+		}
+		release()
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("lock sign-in: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+	}
 }

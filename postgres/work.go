@@ -298,3 +298,29 @@ func nullTime(t time.Time) any {
 	}
 	return t
 }
+
+// RecentTasks returns the latest limit tasks of a status (empty: any),
+// newest first: the task page's list of finished work.
+func (db *DB) RecentTasks(ctx context.Context, status string, limit int) ([]beian.Task, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+taskColumns+` FROM tasks WHERE ($1 = '' OR status = $1)
+		ORDER BY created_at DESC, id DESC LIMIT $2`, status, limit)
+	tasks, err := pgx.CollectRows(rows, scanTask)
+	if err != nil {
+		return nil, fmt.Errorf("recent tasks: %w", err)
+	}
+	return tasks, nil
+}
+
+// RecentAccessActions returns the latest limit access actions of a status
+// (empty: any), newest request first.
+func (db *DB) RecentAccessActions(ctx context.Context, status string, limit int) ([]beian.AccessAction, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT `+accessActionColumns+` FROM access_actions WHERE ($1 = '' OR status = $1)
+		ORDER BY requested_at DESC, id DESC LIMIT $2`, status, limit)
+	actions, err := pgx.CollectRows(rows, scanAccessAction)
+	if err != nil {
+		return nil, fmt.Errorf("recent access actions: %w", err)
+	}
+	return actions, nil
+}

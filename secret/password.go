@@ -29,11 +29,17 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
+	argonSlots <- struct{}{}
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	<-argonSlots
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
+
+// argonSlots bounds how many hashes are computed at once: each takes 19 MiB,
+// and a burst of sign-ins must not take the machine's memory with it.
+var argonSlots = make(chan struct{}, 4)
 
 // errBadHash is a stored hash this package did not write.
 var errBadHash = errors.New("not an argon2id hash")
@@ -68,7 +74,9 @@ func checkPassword(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 || len(want) > 128 {
 		return false, errBadHash
 	}
+	argonSlots <- struct{}{}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	<-argonSlots
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

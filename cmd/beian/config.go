@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ type Config struct {
 	SessionIdle   time.Duration
 	// TemporalUIURL is the Temporal Web UI, linked from each case page.
 	TemporalUIURL string
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -75,6 +78,19 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			}
 			*dst = d
 		}
+	}
+	for _, raw := range list(getenv("BEIAN_TRUSTED_PROXIES")) {
+		p, err := netip.ParsePrefix(raw)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(raw); aerr == nil {
+				p, err = a.Prefix(a.BitLen())
+			}
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("BEIAN_TRUSTED_PROXIES: %q is not an address or CIDR", raw))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {
 		problems = append(problems, "BEIAN_ACCESS_WEBHOOK_SECRET is required when BEIAN_ACCESS_WEBHOOK_URL is set")

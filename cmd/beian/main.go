@@ -177,7 +177,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			Store: db, Engine: engine, Box: box, Logger: logger,
 			Config: desk.Config{
 				PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20, SessionIdle: cfg.SessionIdle,
-				TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace,
+				TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace, TrustedProxies: cfg.TrustedProxies,
 			},
 			Rules: desk.StoredRules(db), // embedded defaults unless an admin overrode them
 			FAQ:   bank,
