@@ -17,6 +17,8 @@ import (
 
 // dashboardView is the data of the first page.
 type dashboardView struct {
+	// WeekEnd is where "due this week" ends, for the link to the list.
+	WeekEnd      string
 	T            *desk.Today
 	Overdue      []caseRow
 	DueThisWeek  []caseRow
@@ -31,7 +33,7 @@ func (c *Console) dashboard(w http.ResponseWriter, r *request) {
 		return
 	}
 	cal, now := t.Calendar, t.Now
-	v := dashboardView{T: t, Overdue: rowsOf(t.Overdue, cal, now), DueThisWeek: rowsOf(t.DueThisWeek, cal, now), Rectifying: rowsOf(t.Rectifying, cal, now)}
+	v := dashboardView{WeekEnd: desk.EndOfWeek(now).Format(time.RFC3339), T: t, Overdue: rowsOf(t.Overdue, cal, now), DueThisWeek: rowsOf(t.DueThisWeek, cal, now), Rectifying: rowsOf(t.Rectifying, cal, now)}
 	c.render(w, r, "dashboard", "工作台", v)
 }
 
@@ -112,7 +114,7 @@ type listView struct {
 }
 
 // filterKeys are the list's filters, as GET /api/v1/filings names them.
-var filterKeys = []string{"status", "province", "system_province", "bureau_province", "domain", "overdue", "q", "sort"}
+var filterKeys = []string{"status", "province", "system_province", "bureau_province", "domain", "overdue", "q", "sort", "due_before"}
 
 func (c *Console) filings(w http.ResponseWriter, r *request) {
 	q := r.URL.Query()
@@ -137,9 +139,22 @@ func (c *Console) filings(w http.ResponseWriter, r *request) {
 		f.Status = beian.StatusBureauReview
 		v.Filter.Set("status", string(f.Status))
 	}
-	if v.Filter.Get("overdue") == "true" {
+	switch v.Filter.Get("overdue") {
+	case "true":
 		yes := true
 		f.Overdue = &yes
+	case "false":
+		no := false
+		f.Overdue = &no
+	}
+	if db := v.Filter.Get("due_before"); db != "" {
+		t, err := time.Parse(time.RFC3339, db)
+		if err != nil {
+			v.Error = "due_before 应为时间，例如 2026-12-07T00:00:00+08:00"
+			c.renderStatus(w, r.Request, r, http.StatusUnprocessableEntity, "filings", "备案申请", v)
+			return
+		}
+		f.DueBefore = &t
 	}
 	// The page and the calendar its deadlines are counted with are
 	// independent: read them at once.

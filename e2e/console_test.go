@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -205,6 +206,15 @@ func TestConsoleBusyDesk(t *testing.T) {
 	require.NotEqual(t, "0", overdue, "seeded bureau cases past their 30 days are overdue")
 	br.Screenshot("console-dashboard-busy")
 
+	// The cards lead to lists with the same counts.
+	week := br.Text(".stat-amber .n")
+	br.ClickAndWait(`a.stat-amber[href*="due_before"]`)
+	require.Equal(t, 0, br.Count("tr.row-overdue"), "due this week, not overdue")
+	require.Greater(t, br.Count("tr.row-week"), 0)
+	if w, _ := strconv.Atoi(week); w <= 50 {
+		require.Equal(t, w, br.Count("table.list tbody tr"), "the card counts what the list shows")
+	}
+	br.Open(b.api.URL + "/console/")
 	br.ClickAndWait(`a.stat-red`)
 	require.Contains(t, br.Location(), "overdue=true")
 	require.Greater(t, br.Count("tr.row-overdue"), 0)
