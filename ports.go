@@ -54,6 +54,8 @@ type Task struct {
 	DueAt     time.Time
 	Script    string
 	CreatedAt time.Time
+	// CaseNo is the case's number, as lists of tasks show it (read only).
+	CaseNo string
 }
 
 // Access action kinds and statuses (R-AC).

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/beian/beian"
@@ -50,9 +51,9 @@ func caseFormFrom(r *http.Request) caseForm {
 		FilingNumber: v("filing_number"), FilingPassword: r.PostFormValue("filing_password"),
 		Overrides: r.PostForm["overrides"],
 	}
-	for i := range 3 {
-		f.PreApprovalCat = append(f.PreApprovalCat, v("pa_category_"+string(rune('0'+i))))
-		f.PreApprovalDoc = append(f.PreApprovalDoc, v("pa_document_"+string(rune('0'+i))))
+	for i := 0; i < 50 && (i < 3 || r.PostForm.Has("pa_category_"+strconv.Itoa(i))); i++ {
+		f.PreApprovalCat = append(f.PreApprovalCat, v("pa_category_"+strconv.Itoa(i)))
+		f.PreApprovalDoc = append(f.PreApprovalDoc, v("pa_document_"+strconv.Itoa(i)))
 	}
 	return f
 }
@@ -126,7 +127,8 @@ func caseFormOf(c *beian.Case, preApprovalCodes map[string]string) caseForm {
 		}
 	}
 	f.OtherCategory = strings.Join(other, ", ")
-	for i := range 3 {
+	rows := max(3, len(c.Website.PreApprovals)+1) // every stored one, and room for one more
+	for i := range rows {
 		cat, doc := "", ""
 		if i < len(c.Website.PreApprovals) {
 			cat, doc = c.Website.PreApprovals[i].Category, c.Website.PreApprovals[i].DocumentNo

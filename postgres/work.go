@@ -144,14 +144,16 @@ func insertTask(ctx context.Context, tx pgx.Tx, task *beian.Task) error {
 }
 
 // taskColumns are the columns of tasks in the order of scanTask.
-const taskColumns = `id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at`
+// The case number comes along so a list of tasks can say whose they are.
+const taskColumns = `id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at,
+	coalesce((SELECT case_no FROM cases WHERE cases.id = tasks.case_id), '')`
 
 func scanTask(row pgx.CollectableRow) (beian.Task, error) {
 	var (
 		t   beian.Task
 		due *time.Time
 	)
-	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt)
+	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt, &t.CaseNo)
 	if due != nil {
 		t.DueAt = *due
 	}
