@@ -67,6 +67,19 @@ const (
 	AccessConfirmed = "confirmed"
 )
 
+// AccessKindTitle is how staff name an access action's kind (R-AC).
+func AccessKindTitle(kind string) string {
+	switch kind {
+	case AccessOpen:
+		return "开通接入"
+	case AccessCancel:
+		return "取消接入"
+	case AccessRestore:
+		return "恢复接入"
+	}
+	return kind
+}
+
 // AccessAction is work for tech: open, cancel or restore our network access to
 // a site; pending until tech confirms (R-AC-1).
 type AccessAction struct {

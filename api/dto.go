@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/net/idna"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/desk"
 	"github.com/beian/beian/secret"
 )
 
@@ -337,16 +337,5 @@ func parseDate(s, field string) (time.Time, error) {
 	return d, nil
 }
 
-// unicodeDomains is domains in Unicode (R-IN-4: stored in punycode, shown to
-// people as written).
-func unicodeDomains(domains []string) []string {
-	out := make([]string, 0, len(domains))
-	for _, d := range domains {
-		u, err := idna.Lookup.ToUnicode(d)
-		if err != nil {
-			u = d
-		}
-		out = append(out, u)
-	}
-	return out
-}
+// unicodeDomains is domains in Unicode (desk.UnicodeDomains).
+func unicodeDomains(domains []string) []string { return desk.UnicodeDomains(domains) }

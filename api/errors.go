@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/desk"
 )
 
 // errorBody is the one error shape of the API.
@@ -41,32 +42,9 @@ func violationsJSON(vs []beian.Violation) []violationJSON {
 	return out
 }
 
-// httpStatus maps a domain error code to HTTP, in this one place.
-func httpStatus(code string) int {
-	switch code {
-	case beian.CodeInvalid:
-		return http.StatusBadRequest
-	case beian.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case beian.CodeForbidden:
-		return http.StatusForbidden
-	case beian.CodeNotFound:
-		return http.StatusNotFound
-	case beian.CodeConflict, beian.CodeInvalidState, beian.CodeDomainConflict, beian.CodeSponsorConflict, beian.CodeIdempotencyReuse:
-		return http.StatusConflict
-	case beian.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case beian.CodeUnsupportedType:
-		return http.StatusUnsupportedMediaType
-	case beian.CodeViolations, beian.CodeCalendarNoData:
-		return http.StatusUnprocessableEntity
-	case beian.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case beian.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// httpStatus maps a domain error code to HTTP (desk.HTTPStatus, shared
+// with the console).
+func httpStatus(code string) int { return desk.HTTPStatus(code) }
 
 // handleError is the one error handler: domain errors keep their code and
 // Chinese message; anything else is logged and answered as INTERNAL without details.

@@ -338,27 +338,13 @@ func (c *Console) fail(w http.ResponseWriter, hr *http.Request, r *request, err 
 	c.renderStatus(w, hr, r, status, "error", "出错了", errorPage{Message: beian.ErrorMessage(err), Back: Base + "/"})
 }
 
-// statusOf maps an error code to the HTTP status of the page.
+// statusOf is the HTTP status of a page showing an error (desk.HTTPStatus);
+// a form sent back with what is wrong in it is a 422, as a rule violation.
 func statusOf(code string) int {
-	switch code {
-	case beian.CodeInvalid, beian.CodeViolations, beian.CodeCalendarNoData:
+	if code == beian.CodeInvalid {
 		return http.StatusUnprocessableEntity
-	case beian.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case beian.CodeForbidden:
-		return http.StatusForbidden
-	case beian.CodeNotFound:
-		return http.StatusNotFound
-	case beian.CodeConflict, beian.CodeInvalidState, beian.CodeDomainConflict, beian.CodeSponsorConflict:
-		return http.StatusConflict
-	case beian.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case beian.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case beian.CodeUnavailable:
-		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return desk.HTTPStatus(code)
 }
 
 // redirect answers a successful form with a redirect (post/redirect/get)

@@ -77,17 +77,7 @@ func statusClass(s beian.Status) string {
 	return "st st-end"
 }
 
-func accessKindTitle(kind string) string {
-	switch kind {
-	case beian.AccessOpen:
-		return "开通接入"
-	case beian.AccessCancel:
-		return "取消接入"
-	case beian.AccessRestore:
-		return "恢复接入"
-	}
-	return kind
-}
+func accessKindTitle(kind string) string { return beian.AccessKindTitle(kind) }
 
 func taskKindTitle(kind string) string {
 	if kind == beian.TaskVerificationCall {

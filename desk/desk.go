@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"sync"
 	"time"
@@ -177,4 +178,32 @@ func (s *Service) AnswerBank() (*faq.Bank, error) {
 // Audit records who did what to which target.
 func (s *Service) Audit(ctx context.Context, who Actor, action, target, detail string) error {
 	return s.Store.Audit(ctx, beian.AuditEntry{At: s.now(), Actor: who.Name, Action: action, Target: target, Detail: detail})
+}
+
+// HTTPStatus maps a domain error code to the HTTP status both faces answer
+// with, in this one place (the API's error handler, the console's pages).
+func HTTPStatus(code string) int {
+	switch code {
+	case beian.CodeInvalid:
+		return http.StatusBadRequest
+	case beian.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case beian.CodeForbidden:
+		return http.StatusForbidden
+	case beian.CodeNotFound:
+		return http.StatusNotFound
+	case beian.CodeConflict, beian.CodeInvalidState, beian.CodeDomainConflict, beian.CodeSponsorConflict, beian.CodeIdempotencyReuse:
+		return http.StatusConflict
+	case beian.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case beian.CodeUnsupportedType:
+		return http.StatusUnsupportedMediaType
+	case beian.CodeViolations, beian.CodeCalendarNoData:
+		return http.StatusUnprocessableEntity
+	case beian.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case beian.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }

@@ -230,17 +230,7 @@ func (db *DB) ListAccessActions(ctx context.Context, status string) ([]beian.Acc
 }
 
 // accessKindTitle is how staff name an access action's kind (R-AC).
-func accessKindTitle(kind string) string {
-	switch kind {
-	case beian.AccessOpen:
-		return "开通接入"
-	case beian.AccessCancel:
-		return "取消接入"
-	case beian.AccessRestore:
-		return "恢复接入"
-	}
-	return kind
-}
+func accessKindTitle(kind string) string { return beian.AccessKindTitle(kind) }
 
 // ConfirmAccessAction records that tech (actor) carried out the action at at
 // (now when zero), and adds an "access_confirmed" event to its case (R-AC-1).
