@@ -108,6 +108,9 @@ type StaffStore interface {
 	AddLoginFailure(ctx context.Context, keys []string, at time.Time) error
 	// ClearLoginFailures forgets the failures of key (after a good sign-in).
 	ClearLoginFailures(ctx context.Context, key string) error
+	// PruneSessions deletes the sessions idle since idleBefore or opened
+	// before openedBefore, and failed sign-ins older than failuresBefore.
+	PruneSessions(ctx context.Context, idleBefore, openedBefore, failuresBefore time.Time) (int, error)
 	// LockLogin serialises sign-ins of the keys across processes until
 	// unlock is called, so the throttle's count-check-record is one step.
 	LockLogin(ctx context.Context, keys []string) (unlock func(), err error)

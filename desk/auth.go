@@ -184,6 +184,14 @@ func (s *Service) SessionFor(ctx context.Context, token string) (*beian.Session,
 	return sess, st, nil
 }
 
+// PruneSessions deletes the sessions that have timed out and the failed
+// sign-ins the throttle no longer counts; timed-out sessions are refused
+// anyway, this keeps the tables small.
+func (s *Service) PruneSessions(ctx context.Context) (int, error) {
+	now := s.now()
+	return s.Store.PruneSessions(ctx, now.Add(-s.Config.SessionIdle), now.Add(-SessionMaxAge), now.Add(-24*time.Hour))
+}
+
 // SignOut ends the session of a cookie token; audited.
 func (s *Service) SignOut(ctx context.Context, token string) error {
 	sess, st, err := s.SessionFor(ctx, token)

@@ -412,3 +412,18 @@ func (db *DB) LockLogin(ctx context.Context, keys []string) (unlock func(), err 
 		}
 	}
 }
+
+// PruneSessions deletes the sessions idle since before idleBefore or
+// opened before openedBefore (timed out: nobody can use them any more) and
+// the failed sign-ins older than failuresBefore; it returns how many
+// sessions went.
+func (db *DB) PruneSessions(ctx context.Context, idleBefore, openedBefore, failuresBefore time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM staff_sessions WHERE last_seen < $1 OR created_at < $2`, idleBefore, openedBefore)
+	if err != nil {
+		return 0, fmt.Errorf("prune sessions: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, `DELETE FROM login_failures WHERE at < $1`, failuresBefore); err != nil {
+		return 0, fmt.Errorf("prune login failures: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -343,3 +343,36 @@ func TestLoginFailures(t *testing.T) {
 	require.Equal(t, 1, rows("addr:192.0.2.1"), "the row of 25 h before is gone")
 	require.Equal(t, 1, rows("user:li"), "other keys are left alone")
 }
+
+// TestPruneSessions: idle and too-old sessions and old failed sign-ins go;
+// a session in use and recent failures stay.
+func TestPruneSessions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	require.NoError(t, b.db.CreateStaff(b.ctx, &beian.Staff{Username: "wang", Name: "王芳", Role: beian.RoleSpecialist, PasswordHash: testHash}, "admin"))
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	for id, times := range map[string][2]time.Time{
+		"idle":   {now.Add(-5 * time.Hour), now.Add(-3 * time.Hour)}, // opened, last seen
+		"old":    {now.Add(-13 * time.Hour), now.Add(-time.Minute)},
+		"in-use": {now.Add(-time.Hour), now.Add(-time.Minute)},
+	} {
+		require.NoError(t, b.db.CreateSession(b.ctx, beian.Session{ID: id, Username: "wang", CSRF: "x", CreatedAt: times[0], LastSeen: times[1]}))
+	}
+	require.NoError(t, b.db.AddLoginFailure(b.ctx, []string{"user:x"}, now.Add(-30*time.Hour)))
+	require.NoError(t, b.db.AddLoginFailure(b.ctx, []string{"user:y"}, now.Add(-time.Hour)))
+
+	n, err := b.db.PruneSessions(b.ctx, now.Add(-2*time.Hour), now.Add(-12*time.Hour), now.Add(-24*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	for id, want := range map[string]bool{"idle": false, "old": false, "in-use": true} {
+		se, _, err := b.db.GetSession(b.ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, want, se != nil, id)
+	}
+	x, _, err := b.db.LoginFailures(b.ctx, "user:x", time.Time{})
+	require.NoError(t, err)
+	require.Zero(t, x, "a day-old failure of a key never seen again is gone")
+	y, _, err := b.db.LoginFailures(b.ctx, "user:y", time.Time{})
+	require.NoError(t, err)
+	require.Equal(t, 1, y)
+}

@@ -198,6 +198,22 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			MetricsToken: cfg.MetricsToken,
 			Console:      console.New(svc, logger),
 		})
+		go func() { // timed-out sessions and old failed sign-ins, every ten minutes
+			t := time.NewTicker(10 * time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if n, err := svc.PruneSessions(ctx); err != nil {
+						logger.Warn("prune sessions", "error", err.Error())
+					} else if n > 0 {
+						logger.Info("pruned timed-out sessions", "sessions", n)
+					}
+				}
+			}
+		}()
 		hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			logger.Info("api listening", "addr", cfg.HTTPAddr)
