@@ -94,6 +94,7 @@ func TestConsoleIntakeToApproval(t *testing.T) {
 	br.ClickAndWait("#review-submit")
 	require.Contains(t, br.Text(".case-head"), "管局审核中", br.Text("main"))
 	require.Contains(t, br.Text(".deadlines"), "剩余 20 个工作日")
+	br.Screenshot("console-case-bureau")
 
 	// Record the approval with its number.
 	br.Fill("#filing_number", "粤ICP备20261201号-1")
