@@ -81,7 +81,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		if key == "" || req.Method == http.MethodGet || req.Method == http.MethodHead {
 			return next(c)
 		}
-		if strings.HasPrefix(c.Path(), "/api/v1/staff") {
+		if p := c.Path(); p == "/api/v1/staff" || strings.HasPrefix(p, "/api/v1/staff/") {
 			// Staff bodies carry passwords: no hash of one is kept for 24
 			// hours. These writes are safe to repeat without a key (a second
 			// create is a 409, a password set twice is the same password).

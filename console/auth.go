@@ -2,7 +2,6 @@ package console
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -54,24 +53,20 @@ func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, 
 // peer's, or, when the peer is one of the trusted proxies, the nearest
 // address in X-Forwarded-For that is not a trusted proxy.
 func clientAddr(r *http.Request, trusted []netip.Prefix) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	peer := parseHop(r.RemoteAddr)
+	if !peer.IsValid() {
+		return r.RemoteAddr
 	}
-	isTrusted := func(s string) bool {
-		a, err := netip.ParseAddr(strings.TrimSpace(s))
-		if err != nil {
-			return false
-		}
+	isTrusted := func(a netip.Addr) bool {
 		for _, p := range trusted {
-			if p.Contains(a.Unmap()) {
+			if p.Contains(a) {
 				return true
 			}
 		}
 		return false
 	}
-	if !isTrusted(host) {
-		return host
+	if !isTrusted(peer) {
+		return peer.String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -79,14 +74,28 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 		if h == "" {
 			continue
 		}
-		if _, err := netip.ParseAddr(h); err != nil {
-			return host // a forged or garbled header: the proxy's own address
+		a := parseHop(h)
+		if !a.IsValid() {
+			return peer.String() // a forged or garbled header: the proxy's own address
 		}
-		if !isTrusted(h) {
-			return h
+		if !isTrusted(a) {
+			return a.String()
 		}
 	}
-	return host
+	return peer.String()
+}
+
+// parseHop reads an address as a peer or a proxy writes it: "a.b.c.d",
+// "a.b.c.d:port", "[v6]:port" or "v6"; IPv4-mapped addresses are unmapped,
+// so one browser always counts as one address.
+func parseHop(s string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap()
+	}
+	if a, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return a.Unmap()
+	}
+	return netip.Addr{}
 }
 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {

@@ -122,6 +122,10 @@ func TestClientAddr(t *testing.T) {
 		{"10.0.0.2:5000", "203.0.113.7, 10.0.0.3", "203.0.113.7"}, // two proxies of ours
 		{"10.0.0.2:5000", "garbage", "10.0.0.2"},
 		{"10.0.0.2:5000", "", "10.0.0.2"},
+		{"10.0.0.2:5000", "203.0.113.7:41000", "203.0.113.7"},    // a balancer that writes the port
+		{"10.0.0.2:5000", "::ffff:203.0.113.7", "203.0.113.7"},   // one browser, one address
+		{"[::ffff:10.0.0.2]:5000", "2001:db8::9", "2001:db8::9"}, // a mapped peer is our proxy too
+		{"[2001:db8::1]:443", "", "2001:db8::1"},
 	} {
 		r := httptest.NewRequest("POST", "/console/login", nil)
 		r.RemoteAddr = tc.remote

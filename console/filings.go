@@ -228,6 +228,9 @@ type filingView struct {
 	ActionError string
 	Posted      url.Values
 	Queued      bool
+	// QueuedKey is the key of the queued form, sent again by that form
+	// only; every other form has a fresh one (FormKey).
+	QueuedKey string
 	Sources     []choice
 	// ShowWork shows the mails and tasks: staff work, not the bureau's.
 	ShowWork bool
@@ -324,7 +327,7 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, fail
 		if beian.ErrorCode(failed.Err) == beian.CodeUnavailable {
 			// Sent and queued in the workflow: the same key again is the
 			// same update, never a second one.
-			v.Queued, v.FormKey = true, failed.Key
+			v.Queued, v.QueuedKey = true, failed.Key
 		}
 		var msgs []string
 		for _, m := range fieldErrors(failed.Err) {
@@ -377,6 +380,7 @@ var actionDone = map[string]string{
 	"rectification":   "已下达整改通知（24 小时期限）",
 	"rectified":       "已记录整改完成",
 	"restore-access":  "已要求恢复接入",
+	"bureau-return":   "已记录管局退回，已邮件告知用户",
 }
 
 // filingAction runs one action form of the case page. A failure shows the
@@ -411,14 +415,16 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 			if req.Result == "fail" {
 				req.Reasons = reasons
 			}
-			err = c.svc.Act(ctx, r.who, id, a, req, key)
+			// The choice is part of the key: a pass still queued and a fail
+			// sent after it are two updates, not one.
+			err = c.svc.Act(ctx, r.who, id, a, req, keyWith(key, req.Result))
 		}
 	case "bureau-received":
 		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{Received: true}, false, key)
 	case "bureau-decision":
 		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{
 			Decision: form("decision"), FilingNumber: form("filing_number"), FilingPassword: r.PostFormValue("filing_password"), Reason: form("reason"),
-		}, false, key)
+		}, false, keyWith(key, form("decision")))
 		if form("decision") == "returned" {
 			name = "bureau-return" // its own form on the page
 		}
@@ -438,6 +444,14 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 		return
 	}
 	redirect(w, r, Base+"/filings/"+id, actionDone[name])
+}
+
+// keyWith is a form's key for one choice made in it ("" stays "").
+func keyWith(key, choice string) string {
+	if key == "" {
+		return ""
+	}
+	return key + ":" + choice
 }
 
 // reviewReasons are the reasons of a failed review, one a line: a reason
@@ -495,6 +509,18 @@ func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 	}
 	f := caseFormFrom(r.Request)
 	v := intakeView{F: f, Ch: ch, Errors: map[string][]string{}, Action: Base + "/filings/new"}
+	// The form's key names the case: a second click on 保存 (or a retry)
+	// finds the case the first one made, before its domains would make the
+	// check report a conflict with itself.
+	id := caseIDOf(r.who, r.PostFormValue("form_key"))
+	if r.PostFormValue("do") == "save" {
+		if done, err := c.savedCase(w, r, id); done || err != nil {
+			if err != nil {
+				c.fail(w, r.Request, r, err)
+			}
+			return
+		}
+	}
 	res, err := c.svc.Check(ctx, f.toCase(), f.FilingPassword)
 	if err != nil {
 		v.Error = beian.ErrorMessage(err)
@@ -521,17 +547,16 @@ func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 		c.renderStatus(w, r.Request, r, status, "intake", "新建备案申请", v)
 		return
 	}
-	// The form's key names the case: a second click on 保存 finds the
-	// case the first one made instead of a conflict with it.
-	id := caseIDOf(r.who, r.PostFormValue("form_key"))
-	if prev, err := c.svc.Case(ctx, id); err == nil {
-		redirect(w, r, Base+"/filings/"+prev.ID, "该申请已保存："+prev.CaseNo)
-		return
-	}
 	cs := f.toCase()
 	cs.ID = id
 	cs, warning, err := c.svc.Create(ctx, r.who, cs, f.FilingPassword, f.Overrides)
 	if err != nil {
+		if done, lerr := c.savedCase(w, r, id); done || lerr != nil { // a click at the same moment made it
+			if lerr != nil {
+				c.fail(w, r.Request, r, lerr)
+			}
+			return
+		}
 		v.Checked, v.Errors = false, fieldErrors(err)
 		v.Error = beian.ErrorMessage(err)
 		c.renderStatus(w, r.Request, r, statusOf(beian.ErrorCode(err)), "intake", "新建备案申请", v)
@@ -542,6 +567,20 @@ func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 		msg = "已保存备案申请 " + cs.CaseNo + "：" + warning
 	}
 	redirect(w, r, Base+"/filings/"+cs.ID, msg)
+}
+
+// savedCase leads to the case id when it exists (done); a lookup that
+// fails for another reason than "no such case" is err.
+func (c *Console) savedCase(w http.ResponseWriter, r *request, id string) (done bool, err error) {
+	prev, err := c.svc.Case(r.Context(), id)
+	switch {
+	case err == nil:
+		redirect(w, r, Base+"/filings/"+prev.ID, "该申请已保存："+prev.CaseNo)
+		return true, nil
+	case beian.ErrorCode(err) == beian.CodeNotFound:
+		return false, nil
+	}
+	return false, err
 }
 
 // caseIDOf derives a case ID (a UUID) from an intake form's key and the

@@ -33,6 +33,14 @@ var funcs = template.FuncMap{
 	"taskKind":    taskKindTitle,
 	"lines":       func(s []string) string { return strings.Join(s, "\n") },
 	"formkey":     formKey,
+	// keyfor is the key a case-page form sends: the queued one's own again
+	// (the same update), a fresh one for every other form.
+	"keyfor": func(v filingView, name string) string {
+		if v.Queued && v.Action == name {
+			return v.QueuedKey
+		}
+		return v.FormKey
+	},
 	// formerr is the error of a case-page form when it is the one that failed.
 	"formerr": func(v filingView, name string) string {
 		if v.Action != name || v.Queued {

@@ -39,6 +39,10 @@ const (
 	throttleBase   = 30 * time.Second
 )
 
+// signInTimeout bounds how long a sign-in waits for its turn (LockLogin)
+// and its queries.
+const signInTimeout = 15 * time.Second
+
 // SignedIn is a new session: the token goes into the browser's cookie and
 // is kept nowhere else (the store keeps its hash).
 type SignedIn struct {
@@ -81,6 +85,10 @@ func (s *Service) throttled(ctx context.Context, key string, free int) error {
 // parallel guesses are slowed too. Every sign-in, failed or not, is
 // audited (never with the password).
 func (s *Service) SignIn(ctx context.Context, username, password, addr, userAgent string) (*SignedIn, error) {
+	// A sign-in that cannot get its turn in time is refused rather than
+	// left waiting; what it decides is recorded even if the browser leaves.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), signInTimeout)
+	defer cancel()
 	username = strings.ToLower(strings.TrimSpace(username))
 	bad := beian.Errorf(beian.CodeUnauthorized, "用户名或密码错误")
 	addrKey := "addr:" + addr
@@ -385,6 +393,8 @@ func subtleEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a)
 // current one; next and again must agree. Every session of the account
 // ends (audited like any password change).
 func (s *Service) ChangeOwnPassword(ctx context.Context, who Actor, current, next, again string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), signInTimeout)
+	defer cancel()
 	userKey := "user:" + who.Name
 	unlock, err := s.Store.LockLogin(ctx, []string{userKey})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -329,4 +330,76 @@ func TestStaffAPI(t *testing.T) {
 	b.must(404, b.do("GET", "/api/v1/staff/zhao", tokAdmin, nil))
 	require.Equal(t, 1, auditCount(t, b, "staff_create", "staff/zhao"))
 	require.Equal(t, 1, auditCount(t, b, "staff_delete", "staff/zhao"))
+}
+
+// TestConsoleSignInCrowd: more sign-ins at once than the database pool has
+// connections, from different addresses (through a trusted proxy), all
+// finish: a sign-in waiting for its turn holds no connection another needs.
+func TestConsoleSignInCrowd(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.Desk.Config.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	const n = 24
+	for i := range n {
+		b.AddStaff(fmt.Sprintf("crowd%02d", i), "员工", beian.RoleSpecialist)
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, n)
+	start := time.Now()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newStaffClient(t, b.api.URL)
+			c.get("/console/login")
+			req, err := http.NewRequest("POST", b.api.URL+"/console/login", strings.NewReader(url.Values{
+				"username": {fmt.Sprintf("crowd%02d", i)}, "password": {stack.StaffPassword}, "csrf_token": {c.csrf},
+			}.Encode()))
+			if err != nil {
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", 10+i))
+			resp, err := c.http.Do(req)
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		require.Equal(t, http.StatusSeeOther, st, "sign-in %d", i)
+	}
+	require.Less(t, time.Since(start), 30*time.Second)
+	var addrs int
+	require.NoError(t, b.db.Pool().QueryRow(context.Background(),
+		`SELECT count(DISTINCT addr) FROM staff_sessions WHERE addr LIKE '203.0.113.%'`).Scan(&addrs))
+	require.Equal(t, n, addrs, "each session records the browser's address, not the proxy's")
+}
+
+// TestConsoleDoubleSave: pressing 保存 twice (the same form sent again)
+// makes one case and leads to it.
+func TestConsoleDoubleSave(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.AddStaff("xiaoli", "李专员", beian.RoleSpecialist)
+	c := newStaffClient(t, b.api.URL)
+	c.mustSignIn("xiaoli")
+	c.get("/console/filings/new")
+	form := url.Values{
+		"form_key": {"form-double-save"}, "do": {"save"}, "type": {"new"},
+		"sponsor.kind": {"person"}, "sponsor.name": {"张三"}, "sponsor.cert_type": {"id_card"}, "sponsor.cert_number": {"11010519491231002X"},
+		"sponsor.province": {"广东"}, "sponsor.city": {"广州"}, "sponsor.address": {"天河区1号"},
+		"principal.name": {"张三"}, "principal.id_number": {"11010519491231002X"}, "principal.mobile": {"13800138000"}, "principal.email": {"zs@example.net"},
+		"website.name": {"张三的笔记"}, "website.domains": {"double-save.cn"}, "website.server_ips": {"198.51.100.7"},
+	}
+	first := c.post("/console/filings/new", form)
+	require.Equal(t, http.StatusSeeOther, first.Status, first.Body)
+	again := c.post("/console/filings/new", form)
+	require.Equal(t, http.StatusSeeOther, again.Status, "the second click is no conflict: %s", again.Body)
+	require.Equal(t, first.Location, again.Location, "both lead to the one case")
+	list := b.must(200, b.do("GET", "/api/v1/filings?domain=double-save.cn", tokSpecialist, nil))
+	require.Len(t, list.get("items").([]any), 1)
 }

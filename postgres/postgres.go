@@ -33,6 +33,10 @@ const migrateLockKey = int64(0x62656961_6e6d6967) // "beianmig"
 // DB is the PostgreSQL store of the filing desk.
 type DB struct {
 	pool *pgxpool.Pool
+	// lockPool holds the connections of sign-in locks (LockLogin), apart
+	// from pool: a lock holder's own queries then never wait for a
+	// connection that another lock holder has.
+	lockPool *pgxpool.Pool
 }
 
 var _ beian.Store = (*DB)(nil)
@@ -58,11 +62,18 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	lockCfg := cfg.Copy()
+	lockCfg.MaxConns, lockCfg.MinConns = 4, 0
+	lockPool, err := pgxpool.NewWithConfig(ctx, lockCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return &DB{pool: pool, lockPool: lockPool}, nil
 }
 
 // Close closes every connection of the pool.
-func (db *DB) Close() { db.pool.Close() }
+func (db *DB) Close() { db.pool.Close(); db.lockPool.Close() }
 
 // Pool is the underlying connection pool, for health checks and tests.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }

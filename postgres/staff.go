@@ -369,13 +369,15 @@ func (db *DB) ClearLoginFailures(ctx context.Context, key string) error {
 // in sorted order, until unlock is called. A throttle that reads the failure
 // count, checks the password and records the failure is then one step per
 // key, so parallel guesses cannot all read a count below the limit.
+//
+// The locks live on connections of their own small pool: the holder's
+// queries use the main pool, which a crowd of sign-ins cannot exhaust. A
+// lock is tried, and while it is taken the connection goes back for a
+// moment, so waiting holds nothing. Waiting ends with ctx.
 func (db *DB) LockLogin(ctx context.Context, keys []string) (unlock func(), err error) {
 	sorted := slices.Compact(slices.Sorted(slices.Values(keys)))
-	// Waiting sign-ins must not hold pool connections: the one holding the
-	// lock needs one more for its queries. So a lock is tried, and while it
-	// is taken the connection goes back to the pool for a moment.
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
-		conn, err := db.pool.Acquire(ctx)
+		conn, err := db.lockPool.Acquire(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("lock sign-in: %w", err)
 		}
@@ -383,7 +385,12 @@ func (db *DB) LockLogin(ctx context.Context, keys []string) (unlock func(), err 
 		release := func() {
 			bg := context.WithoutCancel(ctx)
 			for _, k := range locked {
-				_, _ = conn.Exec(bg, `SELECT pg_advisory_unlock(hashtextextended($1, 7))`, "login:"+k)
+				if _, err := conn.Exec(bg, `SELECT pg_advisory_unlock(hashtextextended($1, 7))`, "login:"+k); err != nil {
+					// A connection that may still hold the lock must not go
+					// back to the pool: closing it ends the lock.
+					_ = conn.Hijack().Close(bg)
+					return
+				}
 			}
 			conn.Release()
 		}

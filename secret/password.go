@@ -29,9 +29,7 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
-	argonSlots <- struct{}{}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	<-argonSlots
+	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -40,6 +38,13 @@ func HashPassword(password string) (string, error) {
 // argonSlots bounds how many hashes are computed at once: each takes 19 MiB,
 // and a burst of sign-ins must not take the machine's memory with it.
 var argonSlots = make(chan struct{}, 4)
+
+// idKey is argon2.IDKey in one of the argonSlots.
+func idKey(password, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return argon2.IDKey(password, salt, t, m, p, n)
+}
 
 // errBadHash is a stored hash this package did not write.
 var errBadHash = errors.New("not an argon2id hash")
@@ -62,7 +67,7 @@ func checkPassword(hash, password string) (bool, error) {
 	}
 	var m, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || m > 1<<20 || t == 0 || t > 16 || p == 0 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || m > 256*1024 || t == 0 || t > 16 || p == 0 {
 		return false, errBadHash
 	}
 	b64 := base64.RawStdEncoding
@@ -74,9 +79,7 @@ func checkPassword(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 || len(want) > 128 {
 		return false, errBadHash
 	}
-	argonSlots <- struct{}{}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
-	<-argonSlots
+	got := idKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

@@ -90,6 +90,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("BEIAN_TRUSTED_PROXIES: %q is not an address or CIDR", raw))
 			continue
 		}
+		if p.Addr().Is4In6() { // peers are compared unmapped
+			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {

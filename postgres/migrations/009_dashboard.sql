@@ -3,6 +3,10 @@
 -- milliseconds however it is indexed, so the counts are kept as they
 -- change: case_counts holds one row per (status, province, bureau
 -- province), moved by a trigger in the same transaction as the case.
+-- No case may change between the count below and the trigger taking over
+-- (another process of an older release may still be writing).
+LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE case_counts (
     status          text    NOT NULL,
     province        text    NOT NULL,
