@@ -231,7 +231,7 @@ type filingView struct {
 	// QueuedKey is the key of the queued form, sent again by that form
 	// only; every other form has a fresh one (FormKey).
 	QueuedKey string
-	Sources     []choice
+	Sources   []choice
 	// ShowWork shows the mails and tasks: staff work, not the bureau's.
 	ShowWork bool
 }
