@@ -212,6 +212,11 @@ type Store interface {
 	ListTasks(ctx context.Context, kind, status string) ([]Task, error)
 
 	ListAccessActions(ctx context.Context, status string) ([]AccessAction, error)
+	// CaseTasks returns the tasks of one case, soonest due first.
+	CaseTasks(ctx context.Context, caseID string) ([]Task, error)
+	// CaseAccessActions returns the access actions of one case, oldest
+	// first: a query by case, never a scan of all of them.
+	CaseAccessActions(ctx context.Context, caseID string) ([]AccessAction, error)
 	ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time) (*AccessAction, error)
 
 	ListDataCentres(ctx context.Context) ([]DataCentre, error)

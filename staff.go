@@ -148,10 +148,6 @@ type StatsStore interface {
 	// week starting Monday 00:00 Asia/Shanghai, oldest week first; weeks
 	// without a case are absent.
 	IntakeByWeek(ctx context.Context, since time.Time) ([]WeekCount, error)
-	// CaseTasks returns the tasks of one case, soonest due first.
-	CaseTasks(ctx context.Context, caseID string) ([]Task, error)
-	// CaseAccessActions returns the access actions of one case, oldest first.
-	CaseAccessActions(ctx context.Context, caseID string) ([]AccessAction, error)
 	// OpenTasksDue returns the open tasks due before before, soonest first,
 	// at most limit, and how many there are in all.
 	OpenTasksDue(ctx context.Context, before time.Time, limit int) ([]Task, int, error)

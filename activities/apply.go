@@ -74,9 +74,9 @@ func (a *Activities) alreadyApplied(ctx context.Context, c *beian.Case, seq int)
 			res.MailKeys = append(res.MailKeys, m.Key)
 		}
 	}
-	acts, err := a.Store.ListAccessActions(ctx, "")
+	acts, err := a.Store.CaseAccessActions(ctx, c.ID)
 	if err != nil {
-		return res, fmt.Errorf("list access actions: %w", err)
+		return res, fmt.Errorf("list access actions of %s: %w", c.ID, err)
 	}
 	for _, x := range acts {
 		if strings.HasPrefix(x.Key, prefix) {

@@ -272,3 +272,50 @@ func TestConsoleEveryPageRenders(t *testing.T) {
 	}
 	require.Empty(t, br.Problems())
 }
+
+// TestConsoleCorrection: a review that fails mails the filer the reasons,
+// one a line (R-RV-4); the 更正 form comes filled in with the case (ID
+// numbers left blank keep the stored ones) and shows a broken rule beside
+// its field; the fixed correction puts the case back under review.
+func TestConsoleCorrection(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.AddStaff("xiaoli", "李专员", beian.RoleSpecialist)
+	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("correct-me.cn")))
+	id := created.str("id")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "xiaoli")
+	br.Open(b.api.URL + "/console/filings/" + id)
+
+	br.Do(chromedp.Click(chromedp.CSS("#review-fail")))
+	br.Fill(`#form-review textarea[name="reasons"]`, "网站名称与主办者不符，请修改\n邮箱无法接收邮件")
+	br.ClickAndWait("#review-submit")
+	require.Contains(t, br.Text(".case-head"), "待用户更正")
+	require.Contains(t, br.Text("#details"), "网站名称与主办者不符，请修改；邮箱无法接收邮件", "two reasons, the comma kept inside the first")
+	mail := b.waitMail("zhangsan@example.net", "更正")
+	require.Contains(t, mail.Body, "网站名称与主办者不符，请修改")
+
+	br.ClickAndWait("#correct-link")
+	require.Equal(t, "张三的技术笔记", browser.Eval[string](br, `document.getElementById('site-name').value`), "the form comes filled in")
+	require.Empty(t, browser.Eval[string](br, `document.getElementById('sponsor-cert').value`), "ID numbers are not put into the page")
+	require.Contains(t, browser.Eval[string](br, `document.getElementById('sponsor-cert').placeholder`), "1101**********002X")
+	br.Fill(`input[name="principal.mobile"]`, "1234")
+	br.ClickAndWait("#save")
+	require.Contains(t, br.Text("#intake-form"), "手机", "the broken rule is shown beside its field")
+	require.Equal(t, "1234", browser.Eval[string](br, `document.querySelector('input[name="principal.mobile"]').value`), "what was typed is kept")
+	r := b.must(200, b.do("GET", "/api/v1/filings/"+id, tokSpecialist, nil))
+	require.Equal(t, "NEEDS_CORRECTION", r.str("status"), "nothing saved")
+
+	br.Fill(`input[name="principal.mobile"]`, "13900139000", "#site-name", "张三的读书笔记")
+	br.ClickAndWait("#save")
+	require.Contains(t, br.Text(".flash"), "更正已提交")
+	require.Contains(t, br.Text(".case-head"), "接入商审核中")
+	require.Contains(t, br.Text("#details"), "张三的读书笔记")
+	require.Contains(t, br.Text("#timeline"), "已更正")
+	br.Screenshot("console-corrected")
+	r = b.must(200, b.do("GET", "/api/v1/filings/"+id+"?reveal=true", tokSupervisor, nil))
+	require.Equal(t, "11010519491231002X", r.str("sponsor", "cert_number"), "the blank ID field kept the stored number")
+	require.Equal(t, "13900139000", r.str("principal", "mobile"))
+	require.Empty(t, br.Problems())
+}
