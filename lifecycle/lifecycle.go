@@ -1,0 +1,538 @@
+// Package lifecycle is the one home of a filing case's lifecycle: for each
+// event (a staff action, the bureau's answer, a timer firing) what it does
+// to the case and what it causes: the new status and deadlines, the
+// timeline event, the mails, tasks and access actions. It is pure domain
+// code, no Postgres and no Temporal: the Apply activity loads what an event
+// needs (the case, a stored correction, the calendar), calls Apply, and
+// saves the Transition it returns in one transaction. Rule IDs (R-…) refer
+// to ../shared/docs/requirements.md.
+package lifecycle
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/calendar"
+	"github.com/beian/beian/notices"
+)
+
+// Timer and system events, applied like actions (the workflow names them
+// the same: workflows.EventReceipt …).
+const (
+	EventReceipt        = "receipt"
+	EventPurge          = "purge"
+	EventOverdue        = "overdue"
+	EventRectifyExpired = "rectify-expired"
+	// EventSignalRefused records a bureau result the case could not take.
+	EventSignalRefused = "bureau-signal-refused"
+	// EventLinkedOutcome applies the outcome of a linked case to this filing.
+	EventLinkedOutcome = "linked-outcome"
+)
+
+// Request is what an event carries; only the fields of its event are read
+// (the workflow's ActionRequest, converted by the activity).
+type Request struct {
+	Actor                string
+	Received             []string // materials
+	Result               string   // review: "pass" | "fail"
+	Reasons              []string // review fail
+	Decision             string   // bureau decision; linked outcome: the status to take
+	BureauReceived       bool
+	FilingNumber         string
+	FilingPasswordSealed string
+	Reason               string // returned, rectification, withdraw, restore; linked outcome: the linked case
+	Source               string // rectification: manual, sweep, verification, security
+	RefusedBecause       string // a refused bureau signal
+}
+
+// Config are the desk's settings the effects depend on.
+type Config struct {
+	BureauWorkingDays int           // R-BR-1: 20
+	BureauSLA         time.Duration // replaces the working days when set (demos, tests)
+	RectifyWithin     time.Duration // R-PA-3, R-VC-4: 24 h
+	StaffAlerts       []string      // besides the province mailbox
+	TechMailbox       string        // tech's work orders, when set
+}
+
+// Input is one event on one case, with what its effects need loaded.
+type Input struct {
+	// Case is the case as stored; Apply changes it to the case after the event.
+	Case    *beian.Case
+	Seq     int // the workflow's transition number
+	Event   string
+	Request Request
+	At      time.Time // workflow time of the event
+	// Correction is the stored correction of a corrections event.
+	Correction *beian.Correction
+	// Calendar is the working-day calendar; needed when materials complete
+	// (the same-day call task) and when a review passes (the bureau due date).
+	Calendar *calendar.Calendar
+	Config   Config
+}
+
+// Result is what an event does.
+type Result struct {
+	Transition *beian.Transition
+	// Linked is set when the outcome must be passed to the live filing this
+	// case works on (R-TY).
+	Linked bool
+}
+
+// NeedsCalendar reports whether the effects of event may count working days.
+func NeedsCalendar(event string) bool {
+	return event == string(beian.ActionMaterials) || event == string(beian.ActionReview)
+}
+
+// effect is the effect of one event on the step.
+type effect func(s *step) error
+
+// effects is the lifecycle, one row per event.
+var effects = map[string]effect{
+	EventReceipt:                       receipt,
+	string(beian.ActionMaterials):      materials,
+	string(beian.ActionReview):         review,
+	string(beian.ActionCorrections):    corrections,
+	string(beian.ActionBureauReceived): bureauReceived,
+	string(beian.ActionBureauDecision): bureauDecision,
+	string(beian.ActionWithdraw):       withdraw,
+	string(beian.ActionRequireRectify): requireRectification,
+	string(beian.ActionRectified):      rectified,
+	string(beian.ActionRestoreAccess):  restoreAccess,
+	EventSignalRefused:                 signalRefused,
+	EventLinkedOutcome:                 linkedOutcome,
+	EventPurge:                         purge,
+	EventOverdue:                       overdue,
+	EventRectifyExpired:                rectifyExpired,
+}
+
+// Apply computes the effects of one event. The case's status has been
+// checked to allow it (beian.Status.Allows) by the caller.
+func Apply(in Input) (Result, error) {
+	f, ok := effects[in.Event]
+	if !ok {
+		return Result{}, beian.Errorf(beian.CodeInvalid, "未知操作 %s", in.Event)
+	}
+	t := &beian.Transition{Seq: in.Seq, Case: in.Case, Event: beian.Event{Seq: in.Seq, At: in.At, Actor: in.Request.Actor, Event: in.Event}}
+	s := &step{in: in, c: in.Case, req: in.Request, t: t}
+	if err := f(s); err != nil {
+		return Result{}, err
+	}
+	in.Case.UpdatedAt = in.At
+	return Result{Transition: t, Linked: s.linked}, nil
+}
+
+// step collects the effects of one event.
+type step struct {
+	in     Input
+	c      *beian.Case
+	req    Request
+	t      *beian.Transition
+	linked bool
+}
+
+// MailPrefix starts the business key of every mail and access action of
+// one transition: the keys of a retried transition are the same.
+func MailPrefix(caseID string, seq int) string { return fmt.Sprintf("case/%s/%d/", caseID, seq) }
+
+func (s *step) key(what string) string { return MailPrefix(s.c.ID, s.in.Seq) + what }
+
+func (s *step) event(name string) { s.t.Event.Event = name }
+
+// toFiler queues a notice to the filer (the principal's mailbox). A case
+// without an email address gets none, and the timeline says so.
+func (s *step) toFiler(what string, m notices.Message) {
+	if s.c.Principal.Email == "" {
+		s.note("未发送邮件「" + m.Subject + "」：备案未留联系邮箱")
+		return
+	}
+	s.mail(what, []string{s.c.Principal.Email}, m)
+}
+
+func (s *step) toStaff(what string, m notices.Message) {
+	var to []string
+	if s.c.Routing.Mailbox != "" {
+		to = append(to, s.c.Routing.Mailbox)
+	}
+	to = append(to, s.in.Config.StaffAlerts...)
+	s.mail(what, to, m)
+}
+
+func (s *step) mail(what string, to []string, m notices.Message) {
+	if len(to) == 0 {
+		return
+	}
+	s.t.Mails = append(s.t.Mails, beian.Mail{Key: s.key(what), CaseID: s.c.ID, To: to, Subject: m.Subject, Body: m.Body})
+}
+
+func (s *step) note(text string) {
+	if s.t.Event.Detail != "" {
+		s.t.Event.Detail += "；"
+	}
+	s.t.Event.Detail += text
+}
+
+// access orders tech to open, cancel or restore the case's access (R-AC-1).
+func (s *step) access(kind, reason string) {
+	s.t.AccessActions = append(s.t.AccessActions, beian.AccessAction{
+		Key: s.key("access-" + kind), CaseID: s.c.ID, Kind: kind, Status: beian.AccessPending,
+		Reason: reason, ServerIPs: s.c.Website.ServerIPs, Domains: s.c.Website.Domains, RequestedAt: s.in.At,
+	})
+	if s.in.Config.TechMailbox != "" {
+		s.mail("tech-"+kind, []string{s.in.Config.TechMailbox}, notices.AccessActionForTech(s.c, kind, reason))
+	}
+}
+
+func (s *step) setStatus(st beian.Status) {
+	if s.c.Status != st {
+		s.note(fmt.Sprintf("状态：%s → %s", s.c.Status.Title(), st.Title()))
+	}
+	s.c.Status = st
+}
+
+func (s *step) calendar() (*calendar.Calendar, error) {
+	if s.in.Calendar == nil {
+		return nil, fmt.Errorf("lifecycle: event %s needs the calendar", s.in.Event)
+	}
+	return s.in.Calendar, nil
+}
+
+func receipt(s *step) error {
+	s.event("receipt_sent")
+	s.toFiler("receipt", notices.Receipt(s.c))
+	return nil
+}
+
+// materials ticks what arrived (R-IN-3); complete, the case goes to our review.
+func materials(s *step) error {
+	if unknown := markReceived(s.c, s.req.Received); len(unknown) > 0 {
+		return beian.Errorf(beian.CodeInvalid, "材料清单中没有这些项目：%s", strings.Join(unknown, "、"))
+	}
+	s.note("收到材料：" + strings.Join(s.req.Received, "、"))
+	if !s.c.MaterialsComplete() {
+		s.event("materials_received")
+		return nil
+	}
+	s.event("materials_complete")
+	return startReview(s)
+}
+
+// review is our review (R-RV-2): fail mails the reasons (R-RV-4), pass
+// submits to the bureau (R-RV-7), or for cancel_access cancels our access.
+func review(s *step) error {
+	c := s.c
+	if s.req.Result == "fail" {
+		s.event("review_failed")
+		c.ReviewReasons = s.req.Reasons
+		s.setStatus(beian.StatusNeedsCorrection)
+		s.note("原因：" + strings.Join(s.req.Reasons, "；"))
+		s.toFiler("correction-needed", notices.CorrectionNeeded(c, s.req.Reasons))
+		return nil
+	}
+	if !c.MaterialsComplete() { // R-RV-2: materials complete before anything is submitted
+		return beian.Errorf(beian.CodeInvalidState, "材料尚未收齐，不能审核通过：%s", strings.Join(missing(c), "、"))
+	}
+	c.ReviewReasons = nil
+	if !c.Type.NeedsBureau() { // cancel_access: our own act, no bureau (R-TY)
+		s.event("access_cancellation_ordered")
+		s.setStatus(beian.StatusAccessCancelled)
+		s.access(beian.AccessCancel, "用户申请取消接入")
+		s.toFiler("access-cancelled", notices.AccessCancelled(c, "用户申请取消接入"))
+		s.linked = c.LinkedCaseID != ""
+		return nil
+	}
+	return submit(s)
+}
+
+// corrections applies a stored correction (R-RV-4, R-BR-3).
+func corrections(s *step) error {
+	c, cor := s.c, s.in.Correction
+	s.event("corrected")
+	if cor == nil {
+		return beian.Errorf(beian.CodeInvalid, "更正内容为空")
+	}
+	if cor.CaseID != c.ID {
+		return beian.Errorf(beian.CodeInvalid, "更正记录 %s 不属于此备案申请", cor.ID)
+	}
+	c.Sponsor, c.Principal, c.Website = cor.Sponsor, cor.Principal, cor.Website
+	c.Routing, c.Checklist, c.EmailSubject = cor.Routing, cor.Checklist, cor.EmailSubject
+	c.FilingPasswordSealed = cor.FilingPasswordSealed
+	if cor.FilingNumber != "" {
+		c.FilingNumber = cor.FilingNumber
+	}
+	if len(cor.AcceptedOverrides) > 0 {
+		c.AcceptedOverrides = cor.AcceptedOverrides
+	}
+	if cor.CustomerID != "" {
+		c.CustomerID = cor.CustomerID
+	}
+	c.ReviewReasons = nil
+	if !c.MaterialsComplete() {
+		// The correction asks for more (e.g. an organisation's licence, a
+		// pre-approval): back to collecting materials.
+		purge := beian.AddMonths(s.in.At.In(shanghai), 1) // R-RV-5: a fresh month for the new items
+		c.Deadlines.PurgeAt = &purge
+		s.setStatus(beian.StatusAwaitingMaterials)
+		s.note("更正后材料清单有新的必需项，待收齐后再审核；" + purge.Format("2006-01-02") + " 前未收齐将删除")
+		s.toFiler("materials-needed", notices.Receipt(c))
+		return nil
+	}
+	s.setStatus(beian.StatusUnderReview)
+	return nil
+}
+
+func bureauReceived(s *step) error {
+	s.event("bureau_received")
+	s.c.BureauReceived = true
+	return nil
+}
+
+// bureauDecision is the bureau's answer: returned (R-BR-3), or approved
+// with the number and password (R-BR-2), which opens our access (R-AC-0),
+// or for a cancellation, the number cancelled, which closes it.
+func bureauDecision(s *step) error {
+	c, req := s.c, s.req
+	if req.BureauReceived {
+		c.BureauReceived = true
+	}
+	c.Overdue = false
+	if req.Decision == "returned" { // R-BR-3
+		s.event("bureau_returned")
+		c.Returned = true
+		c.ReturnReason = req.Reason
+		s.setStatus(beian.StatusBureauReturned)
+		s.note("退回原因：" + req.Reason)
+		s.toFiler("returned", notices.Returned(c, req.Reason))
+		return nil
+	}
+	c.BureauReceived = true
+	c.FilingNumber = req.FilingNumber
+	if req.FilingPasswordSealed != "" {
+		c.FilingPasswordSealed = req.FilingPasswordSealed
+	}
+	s.note("备案号：" + req.FilingNumber)
+	if c.Type == beian.TypeCancel { // the filing number is cancelled: close our access
+		s.event("filing_cancelled")
+		s.setStatus(beian.StatusCancelled)
+		s.access(beian.AccessCancel, "备案号已注销")
+		s.toFiler("cancelled", notices.Cancelled(c))
+		s.linked = c.LinkedCaseID != ""
+		return nil
+	}
+	s.event("bureau_approved")
+	s.setStatus(beian.StatusApproved)
+	if c.Type != beian.TypeChange { // R-AC-0: access opens on approval, never before
+		s.access(beian.AccessOpen, "备案成功，开通接入")
+	}
+	s.toFiler("approved", notices.Approved(c)) // R-BR-2
+	s.linked = c.LinkedCaseID != ""            // an approved change replaces the live filing
+	return nil
+}
+
+func withdraw(s *step) error {
+	s.event("withdrawn")
+	if s.req.Reason != "" {
+		s.note("原因：" + s.req.Reason)
+	}
+	s.setStatus(beian.StatusWithdrawn)
+	s.toFiler("withdrawn", notices.Withdrawn(s.c))
+	return nil
+}
+
+// requireRectification starts the 24-hour deadline (R-PA-3, R-VC-4).
+func requireRectification(s *step) error {
+	c := s.c
+	s.event("rectification_required")
+	by := s.in.At.Add(s.in.Config.RectifyWithin)
+	c.Deadlines.RectifyBy = &by
+	c.RectifyReason, c.RectifySource = s.req.Reason, s.req.Source
+	s.setStatus(beian.StatusRectifying)
+	s.note("原因：" + s.req.Reason + "；整改期限 " + by.In(shanghai).Format("2006-01-02 15:04"))
+	s.toFiler("rectification", notices.RectificationRequired(c))
+	return nil
+}
+
+func rectified(s *step) error {
+	s.event("rectified")
+	s.c.Deadlines.RectifyBy = nil
+	s.setStatus(beian.StatusApproved)
+	return nil
+}
+
+// restoreAccess reverses a cancellation (R-AC-1).
+func restoreAccess(s *step) error {
+	if s.c.Type == beian.TypeCancelAccess {
+		return beian.Errorf(beian.CodeInvalidState, "取消接入申请本身不能恢复接入；请在原备案申请上操作")
+	}
+	s.event("access_restored")
+	if s.req.Reason != "" {
+		s.note(s.req.Reason)
+	}
+	s.setStatus(beian.StatusApproved)
+	s.access(beian.AccessRestore, nonEmpty(s.req.Reason, "恢复接入"))
+	s.toFiler("access-restored", notices.AccessRestored(s.c))
+	return nil
+}
+
+// signalRefused records a bureau result the case could not take, and tells staff.
+func signalRefused(s *step) error {
+	req := s.req
+	s.event("bureau_signal_refused")
+	s.note(fmt.Sprintf("管局接口结果（结论 %s，备案号 %s，管局说明 %s）未能应用：%s", req.Decision, req.FilingNumber, req.Reason, req.RefusedBecause))
+	s.toStaff("bureau-signal-refused", notices.BureauSignalRefused(s.c, req.Decision, req.FilingNumber, req.Reason+"；未能应用："+req.RefusedBecause))
+	return nil
+}
+
+// linkedOutcome ends or replaces this live filing with the outcome of a
+// change or cancellation of it (R-TY).
+func linkedOutcome(s *step) error {
+	c := s.c
+	s.event("linked_outcome")
+	target := beian.Status(s.req.Decision)
+	if !c.Status.OnRecord() || (target != beian.StatusCancelled && target != beian.StatusAccessCancelled && target != beian.StatusSuperseded) {
+		s.note(fmt.Sprintf("关联申请 %s 的结果（%s）未应用：本备案当前状态为%s", s.req.Reason, target, c.Status.Title()))
+		return nil
+	}
+	c.Deadlines.RectifyBy = nil
+	s.setStatus(target)
+	s.note(fmt.Sprintf("由关联申请 %s 办结", s.req.Reason))
+	return nil
+}
+
+// purge deletes a case whose materials never arrived (R-RV-5).
+func purge(s *step) error {
+	s.event("purged")
+	s.setStatus(beian.StatusPurged)
+	s.note("录入超过一个月未收到备案材料，已删除")
+	s.toFiler("purged", notices.Purged(s.c))
+	return nil
+}
+
+// overdue flags a bureau past its 20 working days and alerts staff (R-BR-4).
+func overdue(s *step) error {
+	s.event("bureau_overdue")
+	s.c.Overdue = true
+	s.note("管局超过20个工作日未给出结论，请跟进")
+	s.toStaff("overdue", notices.OverdueAlert(s.c))
+	return nil
+}
+
+// rectifyExpired cancels the access of a filing not rectified in time (R-PA-3, R-VC-4).
+func rectifyExpired(s *step) error {
+	c := s.c
+	s.event("rectification_expired")
+	c.Deadlines.RectifyBy = nil
+	s.setStatus(beian.StatusAccessCancelled)
+	reason := "24小时内未完成整改：" + c.RectifyReason
+	s.access(beian.AccessCancel, reason)
+	s.toFiler("access-cancelled", notices.AccessCancelled(c, reason))
+	return nil
+}
+
+// startReview moves a case whose materials are complete into our review and
+// creates the verification call task (R-RV-2, R-VC).
+func startReview(s *step) error {
+	s.setStatus(beian.StatusUnderReview)
+	s.c.Deadlines.PurgeAt = nil
+	cal, err := s.calendar()
+	if err != nil {
+		return err
+	}
+	due, err := SameDay(cal, s.in.At)
+	if err != nil {
+		return err
+	}
+	s.t.Tasks = append(s.t.Tasks, beian.Task{
+		Key: s.key("verification-call"), Kind: beian.TaskVerificationCall, Status: beian.TaskOpen,
+		CaseID: s.c.ID, DueAt: due, Script: beian.VerificationScript(s.c), CreatedAt: s.in.At,
+	})
+	return nil
+}
+
+// SameDay is when work that arrives at at is due (R-RV-6 当日事，当日毕):
+// 17:30 the same day when it arrives on a working day before then, else
+// 17:30 on the next working day.
+func SameDay(cal *calendar.Calendar, at time.Time) (time.Time, error) {
+	local := at.In(shanghai)
+	closing := time.Date(local.Year(), local.Month(), local.Day(), 17, 30, 0, 0, shanghai)
+	if cal.Day(local).Working && local.Before(closing) {
+		return closing, nil
+	}
+	d, err := cal.BureauDue(at, 1)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.At, nil
+}
+
+// submit sends a reviewed case to the bureau and starts its 20-working-day
+// clock (R-RV-7, R-BR-1).
+func submit(s *step) error {
+	s.event("submitted")
+	c := s.c
+	var due time.Time
+	if s.in.Config.BureauSLA > 0 {
+		due = s.in.At.Add(s.in.Config.BureauSLA)
+		c.BureauDueProvisional = false
+	} else {
+		cal, err := s.calendar()
+		if err != nil {
+			return err
+		}
+		d, err := cal.BureauDue(s.in.At, s.in.Config.BureauWorkingDays)
+		if err != nil {
+			return err
+		}
+		due = d.At
+		c.BureauDueProvisional = d.Provisional
+		if d.Provisional {
+			s.note(fmt.Sprintf("注意：期限跨越尚无节假日数据的年份 %v，按普通周末规则暂估，请在日历中补录后核对", d.UnknownYears))
+		}
+	}
+	c.Deadlines.BureauDueAt = &due
+	c.Overdue = false
+	c.BureauReceived = false
+	s.setStatus(beian.StatusBureauReview)
+	s.note("管局审核期限 " + due.In(shanghai).Format("2006-01-02 15:04"))
+	s.toFiler("submitted", notices.Submitted(c))
+	return nil
+}
+
+// missing lists the titles of required checklist items not yet received.
+func missing(c *beian.Case) []string {
+	var out []string
+	for _, it := range c.Checklist {
+		if it.Required && !it.Received {
+			out = append(out, it.Title)
+		}
+	}
+	return out
+}
+
+// markReceived ticks the named checklist items and returns the names that
+// are not on the checklist.
+func markReceived(c *beian.Case, codes []string) (unknown []string) {
+	for _, code := range codes {
+		found := false
+		for i := range c.Checklist {
+			if c.Checklist[i].Code == code {
+				c.Checklist[i].Received = true
+				found = true
+			}
+		}
+		if !found {
+			unknown = append(unknown, code)
+		}
+	}
+	return unknown
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+var shanghai = calendar.Shanghai
