@@ -178,7 +178,10 @@ type Case struct {
 	// AcceptedOverrides are the judgement rules a supervisor accepted for
 	// this case (e.g. REGION_NAME_IN_PERSONAL_SITE); later corrections keep them.
 	AcceptedOverrides []string
-	CreatedBy         string
+	// LastVerifiedAt is when a verification call last found every answer
+	// matching the record (R-VC-1); nil when none has yet.
+	LastVerifiedAt *time.Time
+	CreatedBy      string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	Timeline          []Event

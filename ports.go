@@ -56,6 +56,19 @@ type Task struct {
 	CreatedAt time.Time
 	// CaseNo is the case's number, as lists of tasks show it (read only).
 	CaseNo string
+	// CompletedAt and Outcome (JSON) record how the task ended or, while
+	// it is open, what happened so far (e.g. calls without answer).
+	CompletedAt *time.Time
+	Outcome     string
+}
+
+// TaskUpdate changes a task of the case in a transition: its status and
+// outcome (JSON). A task not of the case, or already done, is an error.
+type TaskUpdate struct {
+	ID      string
+	Status  string
+	Outcome string
+	At      time.Time
 }
 
 // Access action kinds and statuses (R-AC).
@@ -106,6 +119,7 @@ type Transition struct {
 	Event         Event
 	Mails         []Mail
 	Tasks         []Task
+	TaskUpdates   []TaskUpdate
 	AccessActions []AccessAction
 }
 
@@ -212,6 +226,8 @@ type Store interface {
 	ListTasks(ctx context.Context, kind, status string) ([]Task, error)
 
 	ListAccessActions(ctx context.Context, status string) ([]AccessAction, error)
+	// GetTask returns one task; CodeNotFound when there is none.
+	GetTask(ctx context.Context, id string) (*Task, error)
 	// CaseTasks returns the tasks of one case, soonest due first.
 	CaseTasks(ctx context.Context, caseID string) ([]Task, error)
 	// CaseAccessActions returns the access actions of one case, oldest

@@ -20,7 +20,7 @@ var mutableColumns = []string{
 	"bureau_received", "returned", "bureau_due_provisional", "return_reason", "review_reasons",
 	"filing_number", "filing_password_sealed", "rectify_reason", "rectify_source", "customer_id",
 	"sponsor", "principal", "website", "sponsor_name", "sponsor_cert_number", "principal_name",
-	"workflow_id", "linked_case_id", "accepted_overrides",
+	"workflow_id", "linked_case_id", "accepted_overrides", "last_verified_at",
 }
 
 // mutableArgs are the values of mutableColumns in r.
@@ -31,7 +31,7 @@ func (r *caseRow) mutableArgs() []any {
 		r.BureauReceived, r.Returned, r.BureauDueProvisional, r.ReturnReason, r.ReviewReasons,
 		r.FilingNumber, r.FilingPasswordSealed, r.RectifyReason, r.RectifySource, r.CustomerID,
 		r.Sponsor, r.Principal, r.Website, r.SponsorName, r.SponsorCertNumber, r.PrincipalName,
-		r.WorkflowID, r.LinkedCaseID, r.AcceptedOverrides,
+		r.WorkflowID, r.LinkedCaseID, r.AcceptedOverrides, r.LastVerifiedAt,
 	}
 }
 
@@ -402,6 +402,11 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 				t.Tasks[i].CaseID = c.ID
 			}
 			if err := insertTask(ctx, tx, &t.Tasks[i]); err != nil {
+				return err
+			}
+		}
+		for _, u := range t.TaskUpdates {
+			if err := updateTask(ctx, tx, c.ID, u); err != nil {
 				return err
 			}
 		}

@@ -104,6 +104,7 @@ func newCase(domains ...string) *beian.Case {
 		LinkedCaseID:      fmt.Sprintf("00000000-0000-4000-8000-%012d", domainCounter.Add(1)), // one live filing per case
 		WorkflowID:        "filing-test",
 		AcceptedOverrides: []string{"REGION_NAME_IN_PERSONAL_SITE"},
+		LastVerifiedAt:    ptr(at.Add(-time.Hour)),
 		CreatedBy:         "specialist:wang",
 		CreatedAt:         at,
 	}
@@ -125,6 +126,7 @@ func inUTC(c beian.Case) beian.Case {
 		return ptr(p.UTC())
 	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.LastVerifiedAt = utc(c.LastVerifiedAt)
 	c.Deadlines = beian.Deadlines{
 		PurgeAt:     utc(c.Deadlines.PurgeAt),
 		BureauDueAt: utc(c.Deadlines.BureauDueAt),

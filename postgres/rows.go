@@ -93,6 +93,7 @@ type caseRow struct {
 	WorkflowID           string
 	LinkedCaseID         string
 	AcceptedOverrides    []string
+	LastVerifiedAt       *time.Time
 	CreatedBy            string
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
@@ -103,7 +104,7 @@ const caseColumns = `id, case_no, type, status, province, data_centre, access_pr
 	bureau_province, checklist, email_subject, purge_at, bureau_due_at, rectify_by, overdue,
 	bureau_received, returned, bureau_due_provisional, return_reason, review_reasons, filing_number,
 	filing_password_sealed, rectify_reason, rectify_source, customer_id, sponsor, principal, website,
-	sponsor_name, sponsor_cert_number, principal_name, workflow_id, linked_case_id, accepted_overrides, created_by, created_at, updated_at`
+	sponsor_name, sponsor_cert_number, principal_name, workflow_id, linked_case_id, accepted_overrides, last_verified_at, created_by, created_at, updated_at`
 
 // scanTargets are the destinations for a row selected with caseColumns.
 func (r *caseRow) scanTargets() []any {
@@ -112,7 +113,7 @@ func (r *caseRow) scanTargets() []any {
 		&r.RectifyBy, &r.Overdue, &r.BureauReceived, &r.Returned, &r.BureauDueProvisional,
 		&r.ReturnReason, &r.ReviewReasons, &r.FilingNumber, &r.FilingPasswordSealed, &r.RectifyReason,
 		&r.RectifySource, &r.CustomerID, &r.Sponsor, &r.Principal, &r.Website, &r.SponsorName,
-		&r.SponsorCertNumber, &r.PrincipalName, &r.WorkflowID, &r.LinkedCaseID, &r.AcceptedOverrides, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt}
+		&r.SponsorCertNumber, &r.PrincipalName, &r.WorkflowID, &r.LinkedCaseID, &r.AcceptedOverrides, &r.LastVerifiedAt, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt}
 }
 
 // caseToRow converts a case to its row. Empty lists are stored as [] and
@@ -153,6 +154,7 @@ func caseToRow(c *beian.Case) caseRow {
 		WorkflowID:           c.WorkflowID,
 		LinkedCaseID:         c.LinkedCaseID,
 		AcceptedOverrides:    nonNil(c.AcceptedOverrides),
+		LastVerifiedAt:       c.LastVerifiedAt,
 		CreatedBy:            c.CreatedBy,
 		CreatedAt:            c.CreatedAt,
 		UpdatedAt:            c.UpdatedAt,
@@ -197,6 +199,7 @@ func caseFromRow(r caseRow) beian.Case {
 		WorkflowID:           r.WorkflowID,
 		LinkedCaseID:         r.LinkedCaseID,
 		AcceptedOverrides:    nilIfEmpty(r.AcceptedOverrides),
+		LastVerifiedAt:       r.LastVerifiedAt,
 		CreatedBy:            r.CreatedBy,
 		CreatedAt:            r.CreatedAt,
 		UpdatedAt:            r.UpdatedAt,

@@ -146,14 +146,14 @@ func insertTask(ctx context.Context, tx pgx.Tx, task *beian.Task) error {
 // taskColumns are the columns of tasks in the order of scanTask.
 // The case number comes along so a list of tasks can say whose they are.
 const taskColumns = `id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at,
-	coalesce((SELECT case_no FROM cases WHERE cases.id = tasks.case_id), '')`
+	coalesce((SELECT case_no FROM cases WHERE cases.id = tasks.case_id), ''), completed_at, coalesce(outcome::text, '')`
 
 func scanTask(row pgx.CollectableRow) (beian.Task, error) {
 	var (
 		t   beian.Task
 		due *time.Time
 	)
-	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt, &t.CaseNo)
+	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt, &t.CaseNo, &t.CompletedAt, &t.Outcome)
 	if due != nil {
 		t.DueAt = *due
 	}
@@ -315,4 +315,44 @@ func (db *DB) RecentAccessActions(ctx context.Context, status string, limit int)
 		return nil, fmt.Errorf("recent access actions: %w", err)
 	}
 	return actions, nil
+}
+
+// GetTask returns one task; CodeNotFound when there is none.
+func (db *DB) GetTask(ctx context.Context, id string) (*beian.Task, error) {
+	if !validUUID(id) {
+		return nil, beian.Errorf(beian.CodeNotFound, "任务 %s 不存在", id)
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`, id)
+	t, err := pgx.CollectExactlyOneRow(rows, scanTask)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, beian.Errorf(beian.CodeNotFound, "任务 %s 不存在", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get task %s: %w", id, err)
+	}
+	return &t, nil
+}
+
+// updateTask changes an open task of the case inside a transition: a task
+// of another case, or one already done, is refused (a transition never
+// completes a task twice).
+func updateTask(ctx context.Context, tx pgx.Tx, caseID string, u beian.TaskUpdate) error {
+	var completed any
+	if u.Status == beian.TaskDone {
+		completed = u.At
+	}
+	var outcome any
+	if u.Outcome != "" {
+		outcome = u.Outcome
+	}
+	tag, err := tx.Exec(ctx, `
+		UPDATE tasks SET status = $3, outcome = coalesce($4::jsonb, outcome), completed_at = coalesce($5::timestamptz, completed_at)
+		WHERE id = $1 AND case_id = $2 AND status = 'open'`, nullUUID(u.ID), caseID, u.Status, outcome, completed)
+	if err != nil {
+		return fmt.Errorf("update task %s: %w", u.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return beian.Errorf(beian.CodeInvalidState, "任务 %s 不是本申请的待办任务（可能已完成）", u.ID)
+	}
+	return nil
 }

@@ -154,3 +154,51 @@ func TestConfirmAccessAction(t *testing.T) {
 		require.Equal(t, beian.CodeNotFound, beian.ErrorCode(err), bad)
 	}
 }
+
+// TestTaskUpdates: a transition completes an open task of its case with its
+// outcome, once; a done task or another case's task is refused, and then
+// the whole transition is not written.
+func TestTaskUpdates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	c := b.createCase(t, newCase())
+	other := b.createCase(t, newCase())
+	_, err := b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 1, Case: c, Event: beian.Event{At: at, Event: "materials_complete"},
+		Tasks: []beian.Task{{Key: "case/" + c.ID + "/1/verification-call", Kind: beian.TaskVerificationCall, DueAt: at}}})
+	require.NoError(t, err)
+	tasks, err := b.db.CaseTasks(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Len(t, tasks, 1)
+	id := tasks[0].ID
+	task, err := b.db.GetTask(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, beian.TaskOpen, task.Status)
+	require.Nil(t, task.CompletedAt)
+
+	_, err = b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 2, Case: other, Event: beian.Event{At: at, Event: "verified"},
+		TaskUpdates: []beian.TaskUpdate{{ID: id, Status: beian.TaskDone, Outcome: `{"result":"match"}`, At: at}}})
+	require.Equal(t, beian.CodeInvalidState, beian.ErrorCode(err), "another case's task")
+
+	applied, err := b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 2, Case: c, Event: beian.Event{At: at, Event: "verified"},
+		TaskUpdates: []beian.TaskUpdate{{ID: id, Status: beian.TaskDone, Outcome: `{"result":"match"}`, At: at.Add(time.Hour)}}})
+	require.NoError(t, err)
+	require.True(t, applied)
+	task, err = b.db.GetTask(b.ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, beian.TaskDone, task.Status)
+	require.JSONEq(t, `{"result":"match"}`, task.Outcome)
+	require.True(t, at.Add(time.Hour).Equal(*task.CompletedAt))
+	require.Equal(t, c.CaseNo, task.CaseNo)
+
+	_, err = b.db.SaveTransition(b.ctx, &beian.Transition{Seq: 3, Case: c, Event: beian.Event{At: at, Event: "verified"},
+		TaskUpdates: []beian.TaskUpdate{{ID: id, Status: beian.TaskDone, Outcome: `{}`, At: at}}})
+	require.Equal(t, beian.CodeInvalidState, beian.ErrorCode(err), "a task is completed once")
+	fresh, err := b.db.GetCase(b.ctx, c.ID)
+	require.NoError(t, err)
+	for _, e := range fresh.Timeline {
+		require.NotEqual(t, 3, e.Seq, "the refused transition wrote nothing")
+	}
+	_, err = b.db.GetTask(b.ctx, "00000000-0000-4000-8000-000000000000")
+	require.Equal(t, beian.CodeNotFound, beian.ErrorCode(err))
+}
