@@ -182,9 +182,9 @@ type Case struct {
 	// matching the record (R-VC-1); nil when none has yet.
 	LastVerifiedAt *time.Time
 	CreatedBy      string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	Timeline          []Event
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Timeline       []Event
 }
 
 // PrimaryName is the site's first domain, or its first server IP for a site
