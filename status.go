@@ -93,7 +93,18 @@ const (
 	ActionRequireRectify Action = "require-rectification"
 	ActionRectified      Action = "rectified"
 	ActionRestoreAccess  Action = "restore-access"
+	// ActionVerificationCall asks for a verification call on demand (R-VC).
+	ActionVerificationCall Action = "verification-call"
+	// ActionVerificationResult records what a verification call found (R-VC-1, R-VC-3).
+	ActionVerificationResult Action = "verification-result"
 )
+
+// callable are the statuses in which a case gets verification calls: under
+// our review (R-RV-2) and afterwards, while the filing lives (R-PA-1).
+var callable = []Status{
+	StatusUnderReview, StatusNeedsCorrection, StatusBureauReview, StatusBureauReturned,
+	StatusApproved, StatusRectifying, StatusAccessCancelled,
+}
 
 // allowed maps each action to the statuses it may be taken in.
 var allowed = map[Action][]Status{
@@ -106,6 +117,9 @@ var allowed = map[Action][]Status{
 	ActionRequireRectify: {StatusApproved},
 	ActionRectified:      {StatusRectifying},
 	ActionRestoreAccess:  {StatusAccessCancelled},
+
+	ActionVerificationCall:   callable,
+	ActionVerificationResult: callable,
 }
 
 // Allows reports whether action a may be taken on a case in status s. When it

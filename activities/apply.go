@@ -77,6 +77,7 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 			Decision: req.Decision, BureauReceived: req.BureauReceived, FilingNumber: req.FilingNumber,
 			FilingPasswordSealed: req.FilingPasswordSealed, Reason: req.Reason, Source: req.Source,
 			RefusedBecause: req.RefusedBecause,
+			TaskID:         req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled,
 		},
 		Config: lifecycle.Config{
 			BureauWorkingDays: a.Config.BureauWorkingDays, BureauSLA: a.Config.BureauSLA, RectifyWithin: a.Config.RectifyWithin,
@@ -89,6 +90,13 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 			return lifecycle.Input{}, err
 		}
 		lin.Correction = cor
+	}
+	if in.Action == string(beian.ActionVerificationResult) {
+		task, err := a.Store.GetTask(ctx, req.TaskID)
+		if err != nil {
+			return lifecycle.Input{}, err
+		}
+		lin.Task = task
 	}
 	if lifecycle.NeedsCalendar(in.Action) {
 		cal, err := a.Calendar(ctx)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,13 +15,28 @@ import (
 )
 
 type taskJSON struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"`
-	Status    string    `json:"status"`
-	FilingID  string    `json:"filing_id"`
-	DueAt     time.Time `json:"due_at"`
-	Script    string    `json:"script"`
-	CreatedAt time.Time `json:"created_at"`
+	ID          string     `json:"id"`
+	Kind        string     `json:"kind"`
+	Status      string     `json:"status"`
+	FilingID    string     `json:"filing_id"`
+	CaseNo      string     `json:"case_no,omitempty"`
+	DueAt       time.Time  `json:"due_at"`
+	Script      string     `json:"script"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// Outcome is what the task recorded (for a call: the answers compared).
+	Outcome json.RawMessage `json:"outcome,omitempty"`
+}
+
+func taskToJSON(t beian.Task) taskJSON {
+	out := taskJSON{
+		ID: t.ID, Kind: t.Kind, Status: t.Status, FilingID: t.CaseID, CaseNo: t.CaseNo, DueAt: t.DueAt.In(shanghai),
+		Script: t.Script, CreatedAt: t.CreatedAt.In(shanghai), CompletedAt: inShanghai(t.CompletedAt),
+	}
+	if t.Outcome != "" {
+		out.Outcome = json.RawMessage(t.Outcome)
+	}
+	return out
 }
 
 func (s *Server) listTasks(c echo.Context) error {
@@ -30,10 +46,7 @@ func (s *Server) listTasks(c echo.Context) error {
 	}
 	out := listJSON[taskJSON]{Items: []taskJSON{}}
 	for _, t := range tasks {
-		out.Items = append(out.Items, taskJSON{
-			ID: t.ID, Kind: t.Kind, Status: t.Status, FilingID: t.CaseID, DueAt: t.DueAt.In(shanghai),
-			Script: t.Script, CreatedAt: t.CreatedAt.In(shanghai),
-		})
+		out.Items = append(out.Items, taskToJSON(t))
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -121,6 +121,7 @@ type caseJSON struct {
 	RectifyReason        string              `json:"rectify_reason,omitempty"`
 	CustomerID           string              `json:"customer_id"`
 	LinkedCaseID         string              `json:"linked_case_id,omitempty"`
+	LastVerifiedAt       *time.Time          `json:"last_verified_at"`
 	FilingNumber         *string             `json:"filing_number"`
 	FilingPassword       *string             `json:"filing_password"`
 	Sponsor              sponsorJSON         `json:"sponsor"`
@@ -284,7 +285,7 @@ func caseToJSON(c *beian.Case, reveal bool, password string) caseJSON {
 		BureauDueProvisional: c.BureauDueProvisional,
 		Overdue:              c.Overdue, BureauReceived: c.BureauReceived, Returned: c.Returned,
 		ReturnReason: c.ReturnReason, ReviewReasons: c.ReviewReasons, RectifyReason: c.RectifyReason,
-		CustomerID: c.CustomerID, LinkedCaseID: c.LinkedCaseID,
+		CustomerID: c.CustomerID, LinkedCaseID: c.LinkedCaseID, LastVerifiedAt: inShanghai(c.LastVerifiedAt),
 		Sponsor:    sponsorToJSON(c.Sponsor, mask),
 		Principal:  principalToJSON(c.Principal, mask),
 		Website:    websiteToJSON(c.Website),

@@ -38,7 +38,9 @@ var operations = []op{
 	{"POST", "/api/v1/filings/{id}/rectified", "整改完成", "specialist supervisor", "Reason", 200},
 	{"POST", "/api/v1/filings/{id}/restore-access", "恢复接入", "supervisor", "Reason", 200},
 	{"GET", "/api/v1/filings/{id}/mails", "该申请已发送或待发送的邮件", "specialist supervisor", "", 200},
+	{"POST", "/api/v1/filings/{id}/verification-calls", "要求对该申请进行一次核验电话（R-VC）", "specialist supervisor", "Reason", 200},
 	{"GET", "/api/v1/tasks", "员工任务（kind, status）", "specialist supervisor", "", 200},
+	{"POST", "/api/v1/tasks/{id}/complete", "记录核验电话：answered（逐项比对，match/mismatch）或 no_answer", "specialist supervisor", "TaskComplete", 200},
 	{"GET", "/api/v1/access-actions", "接入操作（status=pending|confirmed）", "tech specialist supervisor", "", 200},
 	{"POST", "/api/v1/access-actions/{id}/confirm", "技术部确认已执行", "tech", "", 200},
 	{"GET", "/api/v1/datacenters", "机房与网段", "admin", "", 200},
@@ -138,6 +140,11 @@ var schemas = map[string]any{
 		"email": str(), "disabled": map[string]any{"type": "boolean"}, "password": str(),
 	}),
 	"Password": obj(map[string]any{"password": str()}),
+	"TaskComplete": obj(map[string]any{
+		"outcome": enum("answered", "no_answer"),
+		"answers": obj(map[string]any{"sponsor_name": str(), "principal": str(), "phone_last4": str(), "email_domain": str(), "province": str(), "city": str()}),
+		"dialled": enum("mobile", "landline"),
+	}),
 	"Error": obj(map[string]any{"error": obj(map[string]any{
 		"code": str(), "message": str(),
 		"violations": arr(obj(map[string]any{"rule": str(), "code": str(), "field": str(), "message": str()})),

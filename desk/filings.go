@@ -184,6 +184,9 @@ var staffActions = map[beian.Action][]string{
 	beian.ActionRequireRectify: {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRectified:      {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRestoreAccess:  {beian.RoleSupervisor},
+
+	beian.ActionVerificationCall:   {beian.RoleSpecialist, beian.RoleSupervisor},
+	beian.ActionVerificationResult: {beian.RoleSpecialist, beian.RoleSupervisor},
 }
 
 // MayReadCaseWork reports whether who sees a case's mails and tasks (the

@@ -9,6 +9,7 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/calendar"
 	"github.com/beian/beian/notices"
+	"github.com/beian/beian/verify"
 )
 
 // Timer and system events, applied like actions (the workflow names them
@@ -45,6 +47,11 @@ type Request struct {
 	Reason               string // returned, rectification, withdraw, restore; linked outcome: the linked case
 	Source               string // rectification: manual, sweep, verification, security
 	RefusedBecause       string // a refused bureau signal
+	// verification-result
+	TaskID  string
+	Outcome string            // "answered" | "no_answer"
+	Answers map[string]string // by verify question key
+	Dialled string            // "mobile" | "landline" | ""
 }
 
 // Config are the desk's settings the effects depend on.
@@ -66,6 +73,8 @@ type Input struct {
 	At      time.Time // workflow time of the event
 	// Correction is the stored correction of a corrections event.
 	Correction *beian.Correction
+	// Task is the call task of a verification-result event.
+	Task *beian.Task
 	// Calendar is the working-day calendar; needed when materials complete
 	// (the same-day call task) and when a review passes (the bureau due date).
 	Calendar *calendar.Calendar
@@ -82,7 +91,11 @@ type Result struct {
 
 // NeedsCalendar reports whether the effects of event may count working days.
 func NeedsCalendar(event string) bool {
-	return event == string(beian.ActionMaterials) || event == string(beian.ActionReview)
+	switch beian.Action(event) {
+	case beian.ActionMaterials, beian.ActionReview, beian.ActionVerificationCall, beian.ActionVerificationResult:
+		return true
+	}
+	return false
 }
 
 // effect is the effect of one event on the step.
@@ -90,21 +103,23 @@ type effect func(s *step) error
 
 // effects is the lifecycle, one row per event.
 var effects = map[string]effect{
-	EventReceipt:                       receipt,
-	string(beian.ActionMaterials):      materials,
-	string(beian.ActionReview):         review,
-	string(beian.ActionCorrections):    corrections,
-	string(beian.ActionBureauReceived): bureauReceived,
-	string(beian.ActionBureauDecision): bureauDecision,
-	string(beian.ActionWithdraw):       withdraw,
-	string(beian.ActionRequireRectify): requireRectification,
-	string(beian.ActionRectified):      rectified,
-	string(beian.ActionRestoreAccess):  restoreAccess,
-	EventSignalRefused:                 signalRefused,
-	EventLinkedOutcome:                 linkedOutcome,
-	EventPurge:                         purge,
-	EventOverdue:                       overdue,
-	EventRectifyExpired:                rectifyExpired,
+	EventReceipt:                           receipt,
+	string(beian.ActionMaterials):          materials,
+	string(beian.ActionReview):             review,
+	string(beian.ActionCorrections):        corrections,
+	string(beian.ActionBureauReceived):     bureauReceived,
+	string(beian.ActionBureauDecision):     bureauDecision,
+	string(beian.ActionWithdraw):           withdraw,
+	string(beian.ActionRequireRectify):     requireRectification,
+	string(beian.ActionRectified):          rectified,
+	string(beian.ActionRestoreAccess):      restoreAccess,
+	string(beian.ActionVerificationCall):   verificationCall,
+	string(beian.ActionVerificationResult): verificationResult,
+	EventSignalRefused:                     signalRefused,
+	EventLinkedOutcome:                     linkedOutcome,
+	EventPurge:                             purge,
+	EventOverdue:                           overdue,
+	EventRectifyExpired:                    rectifyExpired,
 }
 
 // Apply computes the effects of one event. The case's status has been
@@ -427,6 +442,112 @@ func rectifyExpired(s *step) error {
 	reason := "24小时内未完成整改：" + c.RectifyReason
 	s.access(beian.AccessCancel, reason)
 	s.toFiler("access-cancelled", notices.AccessCancelled(c, reason))
+	return nil
+}
+
+// verificationCall asks for a call on demand (R-VC): a task due the same
+// working day (R-RV-6).
+func verificationCall(s *step) error {
+	s.event("verification_call_requested")
+	if s.req.Reason != "" {
+		s.note(s.req.Reason)
+	}
+	return callTask(s, "verification-call")
+}
+
+// callOutcome is what a call task records of its calls (tasks.outcome).
+type callOutcome struct {
+	Outcome    string        `json:"outcome"`
+	Result     string        `json:"result,omitempty"` // "match" | "mismatch"
+	Mismatches []string      `json:"mismatches,omitempty"`
+	Checks     []verifyCheck `json:"checks,omitempty"`
+	NoAnswer   int           `json:"no_answer,omitempty"` // calls nobody answered so far
+	Dialled    string        `json:"dialled,omitempty"`
+	By         string        `json:"by,omitempty"`
+}
+
+type verifyCheck struct {
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+	Match    bool   `json:"match"`
+}
+
+// verificationResult records a call (R-VC-1): every answer matching
+// verifies the filing; a mismatch lists what to correct and a confirming
+// call follows (R-VC-3); a call nobody answered is counted, and after the
+// second the specialist decides.
+func verificationResult(s *step) error {
+	task := s.in.Task
+	if task == nil || task.ID != s.req.TaskID || task.CaseID != s.c.ID || task.Kind != beian.TaskVerificationCall {
+		return beian.Errorf(beian.CodeInvalid, "任务 %s 不是本申请的核验电话", s.req.TaskID)
+	}
+	if task.Status != beian.TaskOpen {
+		return beian.Errorf(beian.CodeInvalidState, "核验电话任务已完成，不能再次记录")
+	}
+	var prev callOutcome
+	if task.Outcome != "" {
+		_ = json.Unmarshal([]byte(task.Outcome), &prev)
+	}
+	out := callOutcome{Outcome: s.req.Outcome, NoAnswer: prev.NoAnswer, Dialled: s.req.Dialled, By: s.req.Actor}
+	done := beian.TaskUpdate{ID: task.ID, Status: beian.TaskDone, At: s.in.At}
+	switch s.req.Outcome {
+	case "no_answer":
+		out.NoAnswer++
+		done.Status = beian.TaskOpen // the call is still to be made
+		s.event("call_not_answered")
+		s.note(fmt.Sprintf("第 %d 次无人接听", out.NoAnswer))
+		if out.NoAnswer >= 2 {
+			s.note("连续两次无人接听，请专员决定下一步")
+		}
+	case "answered":
+		r := verify.Compare(s.c, verify.Answers{Values: s.req.Answers, Dialled: s.req.Dialled})
+		for _, ch := range r.Checks {
+			out.Checks = append(out.Checks, verifyCheck{Question: ch.Question, Answer: ch.Answer, Match: ch.Match})
+		}
+		if r.Match() {
+			out.Result = "match"
+			s.event("verified")
+			at := s.in.At
+			s.c.LastVerifiedAt = &at
+			s.note("核验电话各项信息一致（R-VC-1）")
+			break
+		}
+		out.Result, out.Mismatches = "mismatch", r.Mismatches()
+		var titles []string
+		for _, q := range out.Mismatches {
+			titles = append(titles, verify.Title(q))
+		}
+		s.event("verification_mismatch")
+		s.note("核验不一致：" + strings.Join(titles, "、") + "；请记录正确信息、更正资料后再次核验（R-VC-3）")
+		if err := callTask(s, "verification-call-confirm"); err != nil {
+			return err
+		}
+	default:
+		return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered 或 no_answer")
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	done.Outcome = string(b)
+	s.t.TaskUpdates = append(s.t.TaskUpdates, done)
+	return nil
+}
+
+// callTask adds a verification call task due the same working day.
+func callTask(s *step, what string) error {
+	cal, err := s.calendar()
+	if err != nil {
+		return err
+	}
+	due, err := SameDay(cal, s.in.At)
+	if err != nil {
+		return err
+	}
+	s.t.Tasks = append(s.t.Tasks, beian.Task{
+		Key: s.key(what), Kind: beian.TaskVerificationCall, Status: beian.TaskOpen,
+		CaseID: s.c.ID, DueAt: due, Script: beian.VerificationScript(s.c), CreatedAt: s.in.At,
+	})
 	return nil
 }
 

@@ -267,3 +267,74 @@ func TestNoMailboxNoMail(t *testing.T) {
 		t.Fatalf("mails %v, detail %q", out.Transition.Mails, out.Transition.Event.Detail)
 	}
 }
+
+// TestVerificationResults: a call whose answers all match verifies the
+// filing (R-VC-1); a mismatch names what to correct and a confirming call
+// follows (R-VC-3); calls nobody answers are counted on the open task.
+func TestVerificationResults(t *testing.T) {
+	cal := calendar.New(nil, nil)
+	right := map[string]string{"sponsor_name": "张三", "principal": "张三", "phone_last4": "8000",
+		"email_domain": "example.net", "province": "广东省", "city": "广州市"}
+	task := func(c *beian.Case, outcome string) *beian.Task {
+		return &beian.Task{ID: "t-1", CaseID: c.ID, Kind: beian.TaskVerificationCall, Status: beian.TaskOpen, Outcome: outcome}
+	}
+	run := func(c *beian.Case, tk *beian.Task, req lifecycle.Request) (lifecycle.Result, error) {
+		req.TaskID = "t-1"
+		return lifecycle.Apply(lifecycle.Input{Case: c, Seq: 9, Event: "verification-result", Request: req, At: at, Task: tk, Calendar: cal})
+	}
+
+	c := newCase(beian.StatusApproved)
+	out, err := run(c, task(c, ""), lifecycle.Request{Outcome: "answered", Answers: right})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := out.Transition
+	if tr.Event.Event != "verified" || c.LastVerifiedAt == nil || !c.LastVerifiedAt.Equal(at) || c.Status != beian.StatusApproved {
+		t.Fatalf("event %s last verified %v status %s", tr.Event.Event, c.LastVerifiedAt, c.Status)
+	}
+	if len(tr.TaskUpdates) != 1 || tr.TaskUpdates[0].Status != beian.TaskDone || !strings.Contains(tr.TaskUpdates[0].Outcome, `"result":"match"`) {
+		t.Fatalf("task updates %+v", tr.TaskUpdates)
+	}
+
+	c = newCase(beian.StatusApproved)
+	wrong := map[string]string{}
+	for k, v := range right {
+		wrong[k] = v
+	}
+	wrong["email_domain"] = "qq.com"
+	out, err = run(c, task(c, ""), lifecycle.Request{Outcome: "answered", Answers: wrong})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr = out.Transition
+	if tr.Event.Event != "verification_mismatch" || c.LastVerifiedAt != nil || !strings.Contains(tr.Event.Detail, "邮箱域名") {
+		t.Fatalf("event %s detail %q", tr.Event.Event, tr.Event.Detail)
+	}
+	if len(tr.Tasks) != 1 || !strings.HasSuffix(tr.Tasks[0].Key, "verification-call-confirm") {
+		t.Fatalf("a confirming call follows: %+v", tr.Tasks)
+	}
+	if !strings.Contains(tr.TaskUpdates[0].Outcome, `"mismatches":["email_domain"]`) {
+		t.Fatalf("outcome %s", tr.TaskUpdates[0].Outcome)
+	}
+
+	c = newCase(beian.StatusUnderReview)
+	out, err = run(c, task(c, ""), lifecycle.Request{Outcome: "no_answer"})
+	if err != nil || out.Transition.TaskUpdates[0].Status != beian.TaskOpen || !strings.Contains(out.Transition.TaskUpdates[0].Outcome, `"no_answer":1`) {
+		t.Fatalf("first no answer: %v %+v", err, out.Transition)
+	}
+	out, err = run(c, task(c, out.Transition.TaskUpdates[0].Outcome), lifecycle.Request{Outcome: "no_answer"})
+	if err != nil || !strings.Contains(out.Transition.TaskUpdates[0].Outcome, `"no_answer":2`) || !strings.Contains(out.Transition.Event.Detail, "专员决定") {
+		t.Fatalf("second no answer: %v %+v", err, out.Transition)
+	}
+
+	done := task(c, "")
+	done.Status = beian.TaskDone
+	if _, err := run(c, done, lifecycle.Request{Outcome: "answered", Answers: right}); beian.ErrorCode(err) != beian.CodeInvalidState {
+		t.Fatalf("a done task: %v", err)
+	}
+	other := task(c, "")
+	other.CaseID = "someone-else"
+	if _, err := run(c, other, lifecycle.Request{Outcome: "answered", Answers: right}); beian.ErrorCode(err) != beian.CodeInvalid {
+		t.Fatalf("another case's task: %v", err)
+	}
+}

@@ -28,6 +28,7 @@ var UpdateActions = []beian.Action{
 	beian.ActionMaterials, beian.ActionReview, beian.ActionCorrections,
 	beian.ActionBureauReceived, beian.ActionBureauDecision, beian.ActionWithdraw,
 	beian.ActionRequireRectify, beian.ActionRectified, beian.ActionRestoreAccess,
+	beian.ActionVerificationCall, beian.ActionVerificationResult,
 }
 
 // filing is the running workflow of one case.
@@ -358,6 +359,26 @@ func ValidateRequest(a beian.Action, req ActionRequest) error {
 	case beian.ActionRequireRectify:
 		if req.Reason == "" {
 			return beian.Errorf(beian.CodeInvalid, "要求整改时必须写明原因")
+		}
+	case beian.ActionVerificationResult:
+		if req.TaskID == "" {
+			return beian.Errorf(beian.CodeInvalid, "缺少核验任务（task）")
+		}
+		switch req.Outcome {
+		case "answered":
+			if len(req.Answers) == 0 {
+				return beian.Errorf(beian.CodeInvalid, "接通后须记录对方的回答（answers）")
+			}
+		case "no_answer":
+		case "callback", "false_info", "uncooperative":
+			return beian.Errorf(beian.CodeInvalid, "暂不支持结果「%s」：约定回拨和虚假信息、不配合的上报整改尚在开发中；请记录为无人接听，或在申请上手动要求整改", req.Outcome)
+		default:
+			return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered（接通）或 no_answer（无人接听）")
+		}
+		switch req.Dialled {
+		case "", "mobile", "landline":
+		default:
+			return beian.Errorf(beian.CodeInvalid, "dialled 只能是 mobile 或 landline")
 		}
 	}
 	return nil

@@ -123,6 +123,13 @@ type ActionRequest struct {
 	Source string // require-rectification: "sweep", "verification", "security", "manual"
 	// RefusedBecause says why a bureau signal could not be applied (EventSignalRefused).
 	RefusedBecause string
+	// verification-result: the call task, its outcome ("answered",
+	// "no_answer"), what was answered by question, and which number was
+	// dialled ("mobile" or "landline", R-VC-2).
+	TaskID  string
+	Outcome string
+	Answers map[string]string
+	Dialled string
 }
 
 // ApplyInput asks the Apply activity to carry out one transition.
