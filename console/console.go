@@ -174,6 +174,8 @@ func (c *Console) routes() {
 	m.Handle("POST "+Base+"/filings/{id}/{action}", c.page(caseRoles, c.filingAction))
 
 	m.Handle("GET "+Base+"/tasks", c.page(deskStaff, c.tasks))
+	m.Handle("GET "+Base+"/tasks/{id}", c.page(deskStaff, c.callPage))
+	m.Handle("POST "+Base+"/tasks/{id}/complete", c.page(deskStaff, c.completeCall))
 	m.Handle("GET "+Base+"/access-actions", c.page(techRoles, c.accessActions))
 	m.Handle("POST "+Base+"/access-actions/{id}/confirm", c.page([]string{beian.RoleTech}, c.confirmAccess))
 	m.Handle("GET "+Base+"/faq", c.page(faqRoles, c.faq))

@@ -368,6 +368,7 @@ var formActions = map[string]beian.Action{
 	"rectified":       beian.ActionRectified,
 	"restore-access":  beian.ActionRestoreAccess,
 	"corrections":     beian.ActionCorrections,
+	"verification-call": beian.ActionVerificationCall,
 }
 
 // actionDone is what the next page says after each action.
@@ -381,6 +382,7 @@ var actionDone = map[string]string{
 	"rectified":       "已记录整改完成",
 	"restore-access":  "已要求恢复接入",
 	"bureau-return":   "已记录管局退回，已邮件告知用户",
+	"verification-call": "已加入核验电话任务（当日完成）",
 }
 
 // filingAction runs one action form of the case page. A failure shows the
@@ -430,6 +432,8 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 		}
 	case "rectification":
 		err = c.svc.RequireRectification(ctx, r.who, id, form("reason"), form("source"), key)
+	case "verification-call":
+		err = c.svc.RequestCall(ctx, r.who, id, form("reason"), key)
 	default: // withdraw, rectified, restore-access
 		err = c.svc.Act(ctx, r.who, id, a, workflows.ActionRequest{Reason: form("reason")}, key)
 	}

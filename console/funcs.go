@@ -120,6 +120,10 @@ var eventTitles = map[string]string{
 	"rectification_expired":       "整改超时",
 	"rule_overridden":             "主管接受规则例外",
 	"mail_failed":                 "邮件发送失败",
+	"verified":                    "核验一致",
+	"verification_mismatch":       "核验不一致",
+	"call_not_answered":           "核验电话无人接听",
+	"verification_call_requested": "加核验电话",
 }
 
 func eventTitle(e string) string {

@@ -319,3 +319,45 @@ func TestConsoleCorrection(t *testing.T) {
 	require.Equal(t, "13900139000", r.str("principal", "mobile"))
 	require.Empty(t, br.Problems())
 }
+
+// TestConsoleCall: the caller opens today's call from the task inbox, reads
+// the script beside the answer form, records the answers, and sees per
+// question what matched; the confirming call then verifies the filing.
+func TestConsoleCall(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.AddStaff("xiaoli", "李专员", beian.RoleSpecialist)
+	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("console-call.cn")))
+	id := created.str("id")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "xiaoli")
+
+	br.ClickAndWait(`nav.menu a[href="/console/tasks"]`)
+	br.ClickAndWait(`table.list a[href^="/console/tasks/"]`)
+	require.Contains(t, br.Text("#script"), "中网科技", "a Jiangsu case's caller introduces 中网科技 (R-VC-2)")
+	answers := func(email string) {
+		br.Fill("#answer-sponsor_name", "张三", "#answer-principal", "张三", "#answer-phone_last4", "８０００",
+			"#answer-email_domain", email, "#answer-province", "广东省", "#answer-city", "广州市")
+	}
+	answers("qq.com")
+	br.Do(chromedp.Click(chromedp.CSS(`input[name="dialled"][value="landline"]`)))
+	br.ClickAndWait("#record-call")
+	require.Contains(t, br.Text(".flash"), "核验不一致：邮箱域名")
+	require.Equal(t, 1, br.Count("#answers tr.row-overdue"), "one answer did not match")
+	require.Contains(t, br.Text("#answers tr.row-overdue"), "邮箱域名")
+	br.Screenshot("console-call-mismatch")
+
+	br.ClickAndWait(`nav.menu a[href="/console/tasks"]`)
+	br.ClickAndWait(`table.list a[href^="/console/tasks/"]`)
+	answers("Example.NET")
+	br.Do(chromedp.Click(chromedp.CSS(`input[name="dialled"][value="landline"]`)))
+	br.ClickAndWait("#record-call")
+	require.Contains(t, br.Text(".flash"), "核验一致")
+	require.Equal(t, 0, br.Count("#answers tr.row-overdue"))
+	br.ClickAndWait(`h1 a[href="/console/filings/` + id + `"]`)
+	require.Contains(t, br.Text("#timeline"), "核验不一致")
+	require.Contains(t, br.Text("#timeline"), "核验一致")
+	require.Contains(t, br.Text("#actions"), "上次核验一致", "the case page says when it was last verified")
+	require.Empty(t, br.Problems())
+}

@@ -1,0 +1,97 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/desk"
+	"github.com/beian/beian/verify"
+)
+
+// callView is the data of the call page: the script on the left, the
+// answer form on the right, and what the call found once recorded.
+type callView struct {
+	Task      *beian.Task
+	Case      *beian.Case
+	Result    *desk.CallResult
+	Questions []callQuestion
+	Dialled   string
+	FormKey   string
+	Error     string
+}
+
+// callQuestion is one answer box of the form.
+type callQuestion struct {
+	Key, Title, Value, Hint string
+}
+
+func (c *Console) callPage(w http.ResponseWriter, r *request) {
+	c.showCall(w, r, http.StatusOK, nil, nil)
+}
+
+// showCall renders the call page; posted and err are a failed form's.
+func (c *Console) showCall(w http.ResponseWriter, r *request, status int, posted map[string]string, formErr error) {
+	ctx := r.Context()
+	res, err := c.svc.CallOf(ctx, r.PathValue("id"))
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	if res.Task.Kind != beian.TaskVerificationCall || res.Task.CaseID == "" {
+		c.fail(w, r.Request, r, beian.Errorf(beian.CodeNotFound, "任务 %s 不是核验电话", res.Task.ID))
+		return
+	}
+	cs, err := c.svc.Case(ctx, res.Task.CaseID)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	v := callView{Task: res.Task, Case: cs, Result: res, FormKey: formKey()}
+	hints := map[string]string{
+		verify.SponsorName: "单位名称或个人姓名", verify.Principal: "姓名", verify.PhoneLast4: "四位数字",
+		verify.EmailDomain: "@ 后面的部分", verify.Province: "如 江苏", verify.City: "如 苏州",
+	}
+	for _, q := range verify.Questions {
+		v.Questions = append(v.Questions, callQuestion{Key: q, Title: verify.Title(q), Value: posted[q], Hint: hints[q]})
+	}
+	v.Dialled = posted["dialled"]
+	if formErr != nil {
+		v.Error = beian.ErrorMessage(formErr)
+	}
+	c.renderStatus(w, r.Request, r, status, "call", "核验电话 "+cs.CaseNo, v)
+}
+
+// completeCall records the call (R-VC-1, R-VC-3) and shows what it found.
+func (c *Console) completeCall(w http.ResponseWriter, r *request) {
+	id := r.PathValue("id")
+	posted := map[string]string{"dialled": strings.TrimSpace(r.PostFormValue("dialled"))}
+	answers := map[string]string{}
+	for _, q := range verify.Questions {
+		posted[q] = strings.TrimSpace(r.PostFormValue(q))
+		answers[q] = posted[q]
+	}
+	outcome := r.PostFormValue("outcome")
+	if outcome == "no_answer" {
+		answers = nil
+	}
+	res, err := c.svc.CompleteCall(r.Context(), r.who, id, desk.CallReport{Outcome: outcome, Answers: answers, Dialled: posted["dialled"]}, r.PostFormValue("form_key"))
+	if err != nil {
+		c.showCall(w, r, statusOf(beian.ErrorCode(err)), posted, err)
+		return
+	}
+	msg := "已记录：无人接听（第 " + strconv.Itoa(res.NoAnswer) + " 次）"
+	switch res.Result {
+	case "match":
+		msg = "核验一致，备案信息已确认（R-VC-1）"
+	case "mismatch":
+		var titles []string
+		for _, q := range res.Mismatches {
+			titles = append(titles, verify.Title(q))
+		}
+		msg = "核验不一致：" + strings.Join(titles, "、") + "。请更正资料后完成再次核验（R-VC-3）"
+	}
+	redirect(w, r, Base+"/tasks/"+id, msg)
+}
+
