@@ -94,4 +94,3 @@ func (c *Console) completeCall(w http.ResponseWriter, r *request) {
 	}
 	redirect(w, r, Base+"/tasks/"+id, msg)
 }
-

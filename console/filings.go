@@ -359,29 +359,29 @@ func rectifySourceTitle(s string) string {
 
 // formActions are the case page's action forms, by the path they post to.
 var formActions = map[string]beian.Action{
-	"materials":       beian.ActionMaterials,
-	"review":          beian.ActionReview,
-	"bureau-received": beian.ActionBureauReceived,
-	"bureau-decision": beian.ActionBureauDecision,
-	"withdraw":        beian.ActionWithdraw,
-	"rectification":   beian.ActionRequireRectify,
-	"rectified":       beian.ActionRectified,
-	"restore-access":  beian.ActionRestoreAccess,
-	"corrections":     beian.ActionCorrections,
+	"materials":         beian.ActionMaterials,
+	"review":            beian.ActionReview,
+	"bureau-received":   beian.ActionBureauReceived,
+	"bureau-decision":   beian.ActionBureauDecision,
+	"withdraw":          beian.ActionWithdraw,
+	"rectification":     beian.ActionRequireRectify,
+	"rectified":         beian.ActionRectified,
+	"restore-access":    beian.ActionRestoreAccess,
+	"corrections":       beian.ActionCorrections,
 	"verification-call": beian.ActionVerificationCall,
 }
 
 // actionDone is what the next page says after each action.
 var actionDone = map[string]string{
-	"materials":       "已登记收到的材料",
-	"review":          "已记录审核结果",
-	"bureau-received": "已记录管局接收",
-	"bureau-decision": "已记录管局结论",
-	"withdraw":        "申请已撤回",
-	"rectification":   "已下达整改通知（24 小时期限）",
-	"rectified":       "已记录整改完成",
-	"restore-access":  "已要求恢复接入",
-	"bureau-return":   "已记录管局退回，已邮件告知用户",
+	"materials":         "已登记收到的材料",
+	"review":            "已记录审核结果",
+	"bureau-received":   "已记录管局接收",
+	"bureau-decision":   "已记录管局结论",
+	"withdraw":          "申请已撤回",
+	"rectification":     "已下达整改通知（24 小时期限）",
+	"rectified":         "已记录整改完成",
+	"restore-access":    "已要求恢复接入",
+	"bureau-return":     "已记录管局退回，已邮件告知用户",
 	"verification-call": "已加入核验电话任务（当日完成）",
 }
 
