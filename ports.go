@@ -60,6 +60,8 @@ type Task struct {
 	// it is open, what happened so far (e.g. calls without answer).
 	CompletedAt *time.Time
 	Outcome     string
+	// Assignee is the specialist the task is for; empty: whoever takes it.
+	Assignee string
 }
 
 // TaskUpdate changes a task of the case in a transition: its status and
@@ -226,6 +228,9 @@ type Store interface {
 	ListTasks(ctx context.Context, kind, status string) ([]Task, error)
 
 	ListAccessActions(ctx context.Context, status string) ([]AccessAction, error)
+	// SamplingCandidates returns up to limit approved filings verified
+	// longest ago, without an open call (R-PA-1).
+	SamplingCandidates(ctx context.Context, limit int) ([]string, error)
 	// GetTask returns one task; CodeNotFound when there is none.
 	GetTask(ctx context.Context, id string) (*Task, error)
 	// CaseTasks returns the tasks of one case, soonest due first.

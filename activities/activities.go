@@ -47,6 +47,8 @@ type Config struct {
 	StaffAlerts []string
 	// TechMailbox receives access actions for tech (技术部), if set.
 	TechMailbox string
+	// SampleSize is how many filings the daily sampling calls (R-PA-1).
+	SampleSize int
 }
 
 // Activities is the set of filing activities with their dependencies.
@@ -55,6 +57,10 @@ type Activities struct {
 	Mailer Mailer
 	Access AccessNotifier // nil: access actions wait in the API for tech only
 	Linker Linker         // passes linked outcomes on (R-TY)
+	// Caller asks filings' workflows for actions (the daily sampling's calls).
+	Caller Caller
+	// Staff are the staff accounts (the sampling's specialists on duty); nil: none.
+	Staff  beian.StaffStore
 	Config Config
 }
 

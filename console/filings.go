@@ -672,6 +672,7 @@ func (c *Console) correct(w http.ResponseWriter, r *request) {
 type tasksView struct {
 	Tasks  []beian.Task
 	Status string
+	Mine   bool // only the tasks assigned to the signed-in specialist
 }
 
 func (c *Console) tasks(w http.ResponseWriter, r *request) {
@@ -692,7 +693,17 @@ func (c *Console) tasks(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	c.render(w, r, "tasks", "任务", tasksView{Tasks: tasks, Status: status})
+	mine := r.URL.Query().Get("mine") == "1"
+	if mine {
+		var own []beian.Task
+		for _, t := range tasks {
+			if t.Assignee == r.who.Name {
+				own = append(own, t)
+			}
+		}
+		tasks = own
+	}
+	c.render(w, r, "tasks", "任务", tasksView{Tasks: tasks, Status: status, Mine: mine})
 }
 
 // accessView is the data of tech's page.

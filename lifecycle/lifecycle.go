@@ -52,6 +52,8 @@ type Request struct {
 	Outcome string            // "answered" | "no_answer"
 	Answers map[string]string // by verify question key
 	Dialled string            // "mobile" | "landline" | ""
+	// verification-call: the specialist the call is for, if any
+	Assignee string
 }
 
 // Config are the desk's settings the effects depend on.
@@ -452,7 +454,14 @@ func verificationCall(s *step) error {
 	if s.req.Reason != "" {
 		s.note(s.req.Reason)
 	}
-	return callTask(s, "verification-call")
+	if err := callTask(s, "verification-call"); err != nil {
+		return err
+	}
+	if s.req.Assignee != "" {
+		s.t.Tasks[len(s.t.Tasks)-1].Assignee = s.req.Assignee
+		s.note("指派给 " + s.req.Assignee)
+	}
+	return nil
 }
 
 // callOutcome is what a call task records of its calls (tasks.outcome).

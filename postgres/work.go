@@ -127,12 +127,12 @@ func insertTask(ctx context.Context, tx pgx.Tx, task *beian.Task) error {
 		created time.Time
 	)
 	err := tx.QueryRow(ctx, `
-		INSERT INTO tasks (id, key, kind, status, case_id, due_at, script, created_at)
-		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, coalesce($8, now()))
+		INSERT INTO tasks (id, key, kind, status, case_id, due_at, script, created_at, assignee)
+		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, coalesce($8, now()), $9)
 		ON CONFLICT (key) DO NOTHING
 		RETURNING id, created_at`,
 		nullUUID(task.ID), task.Key, task.Kind, task.Status, nullUUID(task.CaseID), nullTime(task.DueAt),
-		task.Script, nullTime(task.CreatedAt)).Scan(&id, &created)
+		task.Script, nullTime(task.CreatedAt), task.Assignee).Scan(&id, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = tx.QueryRow(ctx, `SELECT id, created_at FROM tasks WHERE key = $1`, task.Key).Scan(&id, &created)
 	}
@@ -146,14 +146,14 @@ func insertTask(ctx context.Context, tx pgx.Tx, task *beian.Task) error {
 // taskColumns are the columns of tasks in the order of scanTask.
 // The case number comes along so a list of tasks can say whose they are.
 const taskColumns = `id, key, kind, status, coalesce(case_id::text, ''), due_at, script, created_at,
-	coalesce((SELECT case_no FROM cases WHERE cases.id = tasks.case_id), ''), completed_at, coalesce(outcome::text, '')`
+	coalesce((SELECT case_no FROM cases WHERE cases.id = tasks.case_id), ''), completed_at, coalesce(outcome::text, ''), assignee`
 
 func scanTask(row pgx.CollectableRow) (beian.Task, error) {
 	var (
 		t   beian.Task
 		due *time.Time
 	)
-	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt, &t.CaseNo, &t.CompletedAt, &t.Outcome)
+	err := row.Scan(&t.ID, &t.Key, &t.Kind, &t.Status, &t.CaseID, &due, &t.Script, &t.CreatedAt, &t.CaseNo, &t.CompletedAt, &t.Outcome, &t.Assignee)
 	if due != nil {
 		t.DueAt = *due
 	}
@@ -355,4 +355,21 @@ func updateTask(ctx context.Context, tx pgx.Tx, caseID string, u beian.TaskUpdat
 		return beian.Errorf(beian.CodeInvalidState, "任务 %s 不是本申请的待办任务（可能已完成）", u.ID)
 	}
 	return nil
+}
+
+// SamplingCandidates returns the IDs of up to limit approved filings for
+// the daily sampling (R-PA-1): those verified longest ago first (never
+// verified before all), leaving out those with a call still open.
+func (db *DB) SamplingCandidates(ctx context.Context, limit int) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `
+		SELECT c.id::text FROM cases c
+		WHERE c.status = 'APPROVED'
+		  AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.kind = 'verification_call' AND t.status = 'open')
+		ORDER BY coalesce(c.last_verified_at, '-infinity'::timestamptz), c.created_at, c.id
+		LIMIT $1`, limit)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("sampling candidates: %w", err)
+	}
+	return ids, nil
 }

@@ -41,4 +41,7 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(acts.NotifyAccess, activity.RegisterOptions{Name: workflows.ActivityNotifyAccess})
 	r.RegisterActivityWithOptions(acts.NotifyLinked, activity.RegisterOptions{Name: workflows.ActivityNotifyLinked})
 	r.RegisterActivityWithOptions(acts.UnsentMail, activity.RegisterOptions{Name: workflows.ActivityUnsentMail})
+	r.RegisterWorkflowWithOptions(workflows.DailySampling, workflow.RegisterOptions{Name: workflows.SamplingWorkflowName})
+	r.RegisterActivityWithOptions(acts.SamplingPlan, activity.RegisterOptions{Name: workflows.ActivitySamplingPlan})
+	r.RegisterActivityWithOptions(acts.RequestSampledCall, activity.RegisterOptions{Name: workflows.ActivityRequestSampledCall})
 }

@@ -130,6 +130,8 @@ type ActionRequest struct {
 	Outcome string
 	Answers map[string]string
 	Dialled string
+	// verification-call: the specialist the call is for (daily sampling).
+	Assignee string
 }
 
 // ApplyInput asks the Apply activity to carry out one transition.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,6 +38,8 @@ type Config struct {
 	TemporalUIURL string
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
+	// SampleSize is how many approved filings the daily sampling calls (R-PA-1).
+	SampleSize int
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -94,6 +97,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
+	if v := getenv("BEIAN_SAMPLE_SIZE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			problems = append(problems, fmt.Sprintf("BEIAN_SAMPLE_SIZE: %q is not a number from 1 to 1000", v))
+		}
+		c.SampleSize = n
 	}
 	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {
 		problems = append(problems, "BEIAN_ACCESS_WEBHOOK_SECRET is required when BEIAN_ACCESS_WEBHOOK_URL is set")

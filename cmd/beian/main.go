@@ -153,9 +153,9 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if err != nil {
 			return err
 		}
-		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Config: activities.Config{
+		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Staff: db, Config: activities.Config{
 			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin,
-			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox,
+			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox, SampleSize: cfg.SampleSize,
 		}}
 		if cfg.AccessWebhookURL != "" {
 			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}
@@ -166,6 +166,9 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		}
 		defer w.Stop()
 		go worker.ReconcileLoop(ctx, db, engine, time.Minute, logger)
+		if err := worker.EnsureSamplingSchedule(ctx, tc); err != nil { // R-PA-1, every working day at 09:00
+			logger.Error("daily sampling schedule", "error", err.Error())
+		}
 		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
 	}
 	if r.api {

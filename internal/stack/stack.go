@@ -114,7 +114,8 @@ func Start(t testing.TB, o Options) *Stack {
 	if o.Rectify == 0 {
 		o.Rectify = 24 * time.Hour
 	}
-	acts := &activities.Activities{Store: db, Mailer: sender, Linker: &worker.Engine{Client: srv.Client()}, Config: activities.Config{
+	engine := &worker.Engine{Client: srv.Client()}
+	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Staff: db, Config: activities.Config{
 		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
 		StaffAlerts: []string{"supervisor@test.local"},
 	}}

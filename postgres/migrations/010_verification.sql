@@ -5,7 +5,12 @@ ALTER TABLE cases ADD COLUMN last_verified_at timestamptz;
 CREATE INDEX cases_last_verified_idx ON cases (coalesce(last_verified_at, '-infinity'::timestamptz), created_at)
     WHERE status = 'APPROVED';
 
+-- A call task may be assigned to a specialist (the daily sampling spreads
+-- its calls over the specialists on duty); empty: whoever takes it.
+ALTER TABLE tasks ADD COLUMN assignee text NOT NULL DEFAULT '';
+
 ---- create above / drop below ----
 
+ALTER TABLE tasks DROP COLUMN assignee;
 DROP INDEX cases_last_verified_idx;
 ALTER TABLE cases DROP COLUMN last_verified_at;
