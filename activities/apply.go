@@ -98,6 +98,13 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 		}
 		lin.Task = task
 	}
+	if lifecycle.NeedsAccessActions(in.Action) {
+		acts, err := a.Store.CaseAccessActions(ctx, c.ID)
+		if err != nil {
+			return lifecycle.Input{}, err
+		}
+		lin.AccessActions = acts
+	}
 	if lifecycle.NeedsCalendar(in.Action) {
 		cal, err := a.Calendar(ctx)
 		if err != nil {

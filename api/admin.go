@@ -20,6 +20,7 @@ type taskJSON struct {
 	Status      string     `json:"status"`
 	FilingID    string     `json:"filing_id"`
 	CaseNo      string     `json:"case_no,omitempty"`
+	Assignee    string     `json:"assignee,omitempty"`
 	DueAt       time.Time  `json:"due_at"`
 	Script      string     `json:"script"`
 	CreatedAt   time.Time  `json:"created_at"`
@@ -30,7 +31,7 @@ type taskJSON struct {
 
 func taskToJSON(t beian.Task) taskJSON {
 	out := taskJSON{
-		ID: t.ID, Kind: t.Kind, Status: t.Status, FilingID: t.CaseID, CaseNo: t.CaseNo, DueAt: t.DueAt.In(shanghai),
+		ID: t.ID, Kind: t.Kind, Status: t.Status, FilingID: t.CaseID, CaseNo: t.CaseNo, Assignee: t.Assignee, DueAt: t.DueAt.In(shanghai),
 		Script: t.Script, CreatedAt: t.CreatedAt.In(shanghai), CompletedAt: inShanghai(t.CompletedAt),
 	}
 	if t.Outcome != "" {

@@ -179,8 +179,16 @@ func TestRectification(t *testing.T) {
 	}
 	require.Equal(t, map[string]int{"open": 1, "cancel": 1}, kinds)
 
-	// A supervisor restores access after the rectification passes.
+	// A supervisor restores access after the rectification passes, once
+	// tech has carried out the cut: a cut never made needs no restore (R-AC-1).
 	b.must(403, b.do("POST", "/api/v1/filings/"+late+"/restore-access", tokSpecialist, map[string]any{"reason": "整改合格"}))
+	refused := b.must(409, b.do("POST", "/api/v1/filings/"+late+"/restore-access", tokSupervisor, map[string]any{"reason": "整改合格"}))
+	require.Contains(t, refused.str("error", "message"), "尚未确认执行")
+	for _, it := range pending.get("items").([]any) {
+		if a := it.(map[string]any); a["filing_id"] == late && a["kind"] == "cancel" {
+			b.must(200, b.do("POST", "/api/v1/access-actions/"+a["id"].(string)+"/confirm", tokTech, nil))
+		}
+	}
 	r = b.must(200, b.do("POST", "/api/v1/filings/"+late+"/restore-access", tokSupervisor, map[string]any{"reason": "整改合格"}))
 	require.Equal(t, "APPROVED", r.str("status"))
 }

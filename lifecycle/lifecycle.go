@@ -77,6 +77,9 @@ type Input struct {
 	Correction *beian.Correction
 	// Task is the call task of a verification-result event.
 	Task *beian.Task
+	// AccessActions are the case's access actions, oldest first; loaded for
+	// restore-access, which needs to know whether the cut happened.
+	AccessActions []beian.AccessAction
 	// Calendar is the working-day calendar; needed when materials complete
 	// (the same-day call task) and when a review passes (the bureau due date).
 	Calendar *calendar.Calendar
@@ -90,6 +93,10 @@ type Result struct {
 	// case works on (R-TY).
 	Linked bool
 }
+
+// NeedsAccessActions reports whether the effects of event look at the
+// case's access actions.
+func NeedsAccessActions(event string) bool { return event == string(beian.ActionRestoreAccess) }
 
 // NeedsCalendar reports whether the effects of event may count working days.
 func NeedsCalendar(event string) bool {
@@ -381,6 +388,16 @@ func rectified(s *step) error {
 func restoreAccess(s *step) error {
 	if s.c.Type == beian.TypeCancelAccess {
 		return beian.Errorf(beian.CodeInvalidState, "取消接入申请本身不能恢复接入；请在原备案申请上操作")
+	}
+	// A cut that tech never carried out needs no restore: the restore
+	// would tell tech to undo what it has not done (R-AC-1).
+	for i := len(s.in.AccessActions) - 1; i >= 0; i-- {
+		if a := s.in.AccessActions[i]; a.Kind == beian.AccessCancel {
+			if a.Status != beian.AccessConfirmed {
+				return beian.Errorf(beian.CodeInvalidState, "取消接入（%s 提出）技术部尚未确认执行，无需恢复；请先由技术部确认，或核实后再恢复", a.RequestedAt.In(shanghai).Format("2006-01-02 15:04"))
+			}
+			break
+		}
 	}
 	s.event("access_restored")
 	if s.req.Reason != "" {

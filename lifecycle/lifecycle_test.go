@@ -338,3 +338,22 @@ func TestVerificationResults(t *testing.T) {
 		t.Fatalf("another case's task: %v", err)
 	}
 }
+
+// TestRestoreNeedsADoneCut: a restore after a cut tech never carried out
+// is refused with the reason; after a confirmed cut it orders the restore (R-AC-1).
+func TestRestoreNeedsADoneCut(t *testing.T) {
+	cut := beian.AccessAction{Kind: beian.AccessCancel, Status: beian.AccessPending, RequestedAt: at.Add(-time.Hour)}
+	in := lifecycle.Input{Case: newCase(beian.StatusAccessCancelled), Seq: 3, Event: "restore-access", At: at,
+		AccessActions: []beian.AccessAction{{Kind: beian.AccessOpen, Status: beian.AccessConfirmed}, cut}}
+	_, err := lifecycle.Apply(in)
+	if beian.ErrorCode(err) != beian.CodeInvalidState || !strings.Contains(err.Error(), "尚未确认执行") {
+		t.Fatalf("restore of a pending cut: %v", err)
+	}
+	cut.Status = beian.AccessConfirmed
+	in.Case = newCase(beian.StatusAccessCancelled)
+	in.AccessActions = []beian.AccessAction{{Kind: beian.AccessOpen, Status: beian.AccessConfirmed}, cut}
+	out, err := lifecycle.Apply(in)
+	if err != nil || len(out.Transition.AccessActions) != 1 || out.Transition.AccessActions[0].Kind != beian.AccessRestore {
+		t.Fatalf("restore after a confirmed cut: %v %+v", err, out.Transition)
+	}
+}
