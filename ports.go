@@ -109,6 +109,8 @@ type AccessAction struct {
 	RequestedAt time.Time
 	ConfirmedAt *time.Time
 	ConfirmedBy string
+	// ConfirmNote is what tech did, as it said when confirming.
+	ConfirmNote string
 }
 
 // Transition is one state change of a case, written in one transaction: the
@@ -238,7 +240,14 @@ type Store interface {
 	// CaseAccessActions returns the access actions of one case, oldest
 	// first: a query by case, never a scan of all of them.
 	CaseAccessActions(ctx context.Context, caseID string) ([]AccessAction, error)
-	ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time) (*AccessAction, error)
+	// ConfirmAccessAction records that tech carried out the action, with
+	// what it did (note); confirmed before is CodeInvalidState.
+	ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time, note string) (*AccessAction, error)
+	// QueueMailWithEvents queues a mail not of one transition (e.g. the
+	// daily chase of unconfirmed access actions) with a timeline event on
+	// each case it concerns, in one transaction; queued is false when the
+	// mail's key was queued before (then nothing is written).
+	QueueMailWithEvents(ctx context.Context, m Mail, events map[string]Event) (queued bool, err error)
 
 	ListDataCentres(ctx context.Context) ([]DataCentre, error)
 	ReplaceDataCentres(ctx context.Context, dcs []DataCentre, actor string) error

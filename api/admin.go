@@ -63,13 +63,14 @@ type accessActionJSON struct {
 	RequestedAt time.Time  `json:"requested_at"`
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	ConfirmedBy string     `json:"confirmed_by,omitempty"`
+	ConfirmNote string     `json:"confirm_note,omitempty"`
 }
 
 func accessActionToJSON(a beian.AccessAction) accessActionJSON {
 	return accessActionJSON{
 		ID: a.ID, FilingID: a.CaseID, Kind: a.Kind, Status: a.Status, Reason: a.Reason,
 		ServerIPs: nonNil(a.ServerIPs), Domains: nonNil(a.Domains), RequestedAt: a.RequestedAt.In(shanghai),
-		ConfirmedAt: inShanghai(a.ConfirmedAt), ConfirmedBy: a.ConfirmedBy,
+		ConfirmedAt: inShanghai(a.ConfirmedAt), ConfirmedBy: a.ConfirmedBy, ConfirmNote: a.ConfirmNote,
 	}
 }
 
@@ -91,7 +92,11 @@ func (s *Server) listAccessActions(c echo.Context) error {
 
 // confirmAccessAction: tech reports that the access action was carried out (R-AC-1).
 func (s *Server) confirmAccessAction(c echo.Context) error {
-	a, err := s.desk.ConfirmAccessAction(c.Request().Context(), s.actor(c), c.Param("id"))
+	note, err := optionalReason(c) // {"note": "…"}: what tech did
+	if err != nil {
+		return err
+	}
+	a, err := s.desk.ConfirmAccessAction(c.Request().Context(), s.actor(c), c.Param("id"), note)
 	if err != nil {
 		return err
 	}

@@ -728,7 +728,7 @@ func (c *Console) accessActions(w http.ResponseWriter, r *request) {
 }
 
 func (c *Console) confirmAccess(w http.ResponseWriter, r *request) {
-	a, err := c.svc.ConfirmAccessAction(r.Context(), r.who, r.PathValue("id"))
+	a, err := c.svc.ConfirmAccessAction(r.Context(), r.who, r.PathValue("id"), r.PostFormValue("note"))
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return

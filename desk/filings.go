@@ -480,9 +480,9 @@ func (s *Service) Mails(ctx context.Context, caseID string) ([]beian.Mail, error
 }
 
 // ConfirmAccessAction records that tech carried out an access action (R-AC-1).
-func (s *Service) ConfirmAccessAction(ctx context.Context, who Actor, id string) (*beian.AccessAction, error) {
+func (s *Service) ConfirmAccessAction(ctx context.Context, who Actor, id, note string) (*beian.AccessAction, error) {
 	if err := who.Require(beian.RoleTech); err != nil {
 		return nil, err
 	}
-	return s.Store.ConfirmAccessAction(ctx, id, who.Name, s.now())
+	return s.Store.ConfirmAccessAction(ctx, id, who.Name, s.now(), strings.TrimSpace(note))
 }

@@ -237,7 +237,7 @@ func TestOpenTasksDueAndPendingAccess(t *testing.T) {
 	require.Equal(t, 3, total)
 	require.Len(t, acts, 2)
 	require.True(t, acts[0].RequestedAt.Before(acts[1].RequestedAt), "oldest first")
-	_, err = b.db.ConfirmAccessAction(b.ctx, acts[0].ID, "tech", at.Add(time.Hour))
+	_, err = b.db.ConfirmAccessAction(b.ctx, acts[0].ID, "tech", at.Add(time.Hour), "")
 	require.NoError(t, err)
 	_, total, err = b.db.PendingAccessActions(b.ctx, 2)
 	require.NoError(t, err)

@@ -205,12 +205,12 @@ func insertAccessAction(ctx context.Context, tx pgx.Tx, a *beian.AccessAction) e
 }
 
 const accessActionColumns = `id, key, coalesce(case_id::text, ''), kind, status, reason, server_ips,
-	domains, requested_at, confirmed_at, confirmed_by`
+	domains, requested_at, confirmed_at, confirmed_by, confirm_note`
 
 func scanAccessAction(row pgx.CollectableRow) (beian.AccessAction, error) {
 	var a beian.AccessAction
 	err := row.Scan(&a.ID, &a.Key, &a.CaseID, &a.Kind, &a.Status, &a.Reason, &a.ServerIPs, &a.Domains,
-		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy)
+		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy, &a.ConfirmNote)
 	a.ServerIPs, a.Domains = nilIfEmpty(a.ServerIPs), nilIfEmpty(a.Domains)
 	return a, err
 }
@@ -235,7 +235,7 @@ func accessKindTitle(kind string) string { return beian.AccessKindTitle(kind) }
 // ConfirmAccessAction records that tech (actor) carried out the action at at
 // (now when zero), and adds an "access_confirmed" event to its case (R-AC-1).
 // An action confirmed before is a CodeInvalidState error.
-func (db *DB) ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time) (*beian.AccessAction, error) {
+func (db *DB) ConfirmAccessAction(ctx context.Context, id, actor string, at time.Time, note string) (*beian.AccessAction, error) {
 	notFound := beian.Errorf(beian.CodeNotFound, "接入操作 %s 不存在", id)
 	if !validUUID(id) {
 		return nil, notFound
@@ -263,18 +263,18 @@ func (db *DB) ConfirmAccessAction(ctx context.Context, id, actor string, at time
 				accessKindTitle(a.Kind), a.ConfirmedBy, when)
 		}
 		err = tx.QueryRow(ctx, `
-			UPDATE access_actions SET status = $2, confirmed_at = $3, confirmed_by = $4 WHERE id = $1
-			RETURNING confirmed_at`, id, beian.AccessConfirmed, at, actor).Scan(&a.ConfirmedAt)
+			UPDATE access_actions SET status = $2, confirmed_at = $3, confirmed_by = $4, confirm_note = $5 WHERE id = $1
+			RETURNING confirmed_at`, id, beian.AccessConfirmed, at, actor, note).Scan(&a.ConfirmedAt)
 		if err != nil {
 			return err
 		}
-		a.Status, a.ConfirmedBy = beian.AccessConfirmed, actor
+		a.Status, a.ConfirmedBy, a.ConfirmNote = beian.AccessConfirmed, actor, note
 		if a.CaseID == "" {
 			return nil
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)`,
-			a.CaseID, at, eventAccessConfirmed, actor, fmt.Sprintf("技术部已确认%s（%s）", accessKindTitle(a.Kind), a.Key))
+			a.CaseID, at, eventAccessConfirmed, actor, confirmDetail(a, note))
 		return err
 	})
 	if err != nil {
@@ -372,4 +372,39 @@ func (db *DB) SamplingCandidates(ctx context.Context, limit int) ([]string, erro
 		return nil, fmt.Errorf("sampling candidates: %w", err)
 	}
 	return ids, nil
+}
+
+// confirmDetail is the timeline's line for a confirmed access action.
+func confirmDetail(a beian.AccessAction, note string) string {
+	d := fmt.Sprintf("技术部已确认%s（%s）", accessKindTitle(a.Kind), a.Key)
+	if note != "" {
+		d += "：" + note
+	}
+	return d
+}
+
+// QueueMailWithEvents queues m with a timeline event on each case of
+// events (case ID → event), in one transaction, unless m.Key was queued
+// before: then nothing is written and queued is false.
+func (db *DB) QueueMailWithEvents(ctx context.Context, m beian.Mail, events map[string]beian.Event) (queued bool, err error) {
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO mail_outbox (key, case_id, recipients, subject, body) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (key) DO NOTHING`, m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body)
+		if err != nil {
+			return fmt.Errorf("queue mail %s: %w", m.Key, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		queued = true
+		for caseID, e := range events {
+			if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)`,
+				caseID, e.At, e.Event, e.Actor, e.Detail); err != nil {
+				return fmt.Errorf("add event to %s: %w", caseID, err)
+			}
+		}
+		return nil
+	})
+	return queued, err
 }

@@ -113,7 +113,7 @@ func TestConfirmAccessAction(t *testing.T) {
 	require.Nil(t, pending[0].ConfirmedAt)
 
 	at := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC)
-	a, err := b.db.ConfirmAccessAction(b.ctx, id, "tech:zhou", at)
+	a, err := b.db.ConfirmAccessAction(b.ctx, id, "tech:zhou", at, "")
 	require.NoError(t, err)
 	require.Equal(t, beian.AccessConfirmed, a.Status)
 	require.Equal(t, "tech:zhou", a.ConfirmedBy)
@@ -121,7 +121,7 @@ func TestConfirmAccessAction(t *testing.T) {
 	require.Equal(t, c.ID, a.CaseID)
 	require.Equal(t, "空壳网站，24 小时内未迁回", a.Reason)
 
-	_, err = b.db.ConfirmAccessAction(b.ctx, id, "tech:wu", at.Add(time.Hour))
+	_, err = b.db.ConfirmAccessAction(b.ctx, id, "tech:wu", at.Add(time.Hour), "")
 	require.Equal(t, beian.CodeInvalidState, beian.ErrorCode(err))
 	require.Contains(t, beian.ErrorMessage(err), "tech:zhou")
 
@@ -150,7 +150,7 @@ func TestConfirmAccessAction(t *testing.T) {
 	require.Contains(t, confirmations[0].Detail, "取消接入")
 
 	for _, bad := range []string{"00000000-0000-0000-0000-000000000000", "nope"} {
-		_, err = b.db.ConfirmAccessAction(b.ctx, bad, "tech:zhou", at)
+		_, err = b.db.ConfirmAccessAction(b.ctx, bad, "tech:zhou", at, "")
 		require.Equal(t, beian.CodeNotFound, beian.ErrorCode(err), bad)
 	}
 }

@@ -16,24 +16,42 @@ import (
 // queue; the workflow itself skips days off. A schedule that exists is kept
 // (it shows, and can be paused, in the Temporal Web UI's schedules).
 func EnsureSamplingSchedule(ctx context.Context, c client.Client) error {
+	return ensureSchedule(ctx, c, workflows.SamplingScheduleID, workflows.SamplingCron, workflows.SamplingWorkflowName,
+		"每日抽查 R-PA-1：工作日 09:00 抽取已备案网站进行核验电话")
+}
+
+// EnsureChaseSchedule creates the schedule of the daily chase of access
+// actions tech has not confirmed (R-AC-1): AccessChase at 17:00
+// Asia/Shanghai; the workflow skips days off.
+func EnsureChaseSchedule(ctx context.Context, c client.Client) error {
+	return ensureSchedule(ctx, c, workflows.ChaseScheduleID, workflows.ChaseCron, workflows.ChaseWorkflowName,
+		"接入操作催办 R-AC-1：工作日 17:00 邮件催办技术部尚未确认的接入操作")
+}
+
+// EnsureSchedules creates every schedule of the desk.
+func EnsureSchedules(ctx context.Context, c client.Client) error {
+	if err := EnsureSamplingSchedule(ctx, c); err != nil {
+		return err
+	}
+	return EnsureChaseSchedule(ctx, c)
+}
+
+func ensureSchedule(ctx context.Context, c client.Client, id, cron, wf, description string) error {
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: workflows.SamplingScheduleID,
-		Spec: client.ScheduleSpec{
-			CronExpressions: []string{workflows.SamplingCron},
-			TimeZoneName:    workflows.SamplingZone,
-		},
+		ID:   id,
+		Spec: client.ScheduleSpec{CronExpressions: []string{cron}, TimeZoneName: workflows.SamplingZone},
 		Action: &client.ScheduleWorkflowAction{
-			ID:        "daily-sampling",
-			Workflow:  workflows.SamplingWorkflowName,
+			ID:        id + "-run",
+			Workflow:  wf,
 			TaskQueue: workflows.TaskQueue,
 		},
-		Memo: map[string]any{"description": "每日抽查 R-PA-1：工作日 09:00 抽取已备案网站进行核验电话"},
+		Memo: map[string]any{"description": description},
 	})
 	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("create the daily sampling schedule: %w", err)
+		return fmt.Errorf("create schedule %s: %w", id, err)
 	}
 	return nil
 }

@@ -44,4 +44,6 @@ func Register(r interface {
 	r.RegisterWorkflowWithOptions(workflows.DailySampling, workflow.RegisterOptions{Name: workflows.SamplingWorkflowName})
 	r.RegisterActivityWithOptions(acts.SamplingPlan, activity.RegisterOptions{Name: workflows.ActivitySamplingPlan})
 	r.RegisterActivityWithOptions(acts.RequestSampledCall, activity.RegisterOptions{Name: workflows.ActivityRequestSampledCall})
+	r.RegisterWorkflowWithOptions(workflows.AccessChase, workflow.RegisterOptions{Name: workflows.ChaseWorkflowName})
+	r.RegisterActivityWithOptions(acts.ChaseAccess, activity.RegisterOptions{Name: workflows.ActivityChaseAccess})
 }

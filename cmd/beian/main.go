@@ -166,8 +166,8 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		}
 		defer w.Stop()
 		go worker.ReconcileLoop(ctx, db, engine, time.Minute, logger)
-		if err := worker.EnsureSamplingSchedule(ctx, tc); err != nil { // R-PA-1, every working day at 09:00
-			logger.Error("daily sampling schedule", "error", err.Error())
+		if err := worker.EnsureSchedules(ctx, tc); err != nil { // sampling 09:00 (R-PA-1), access chase 17:00 (R-AC-1)
+			logger.Error("schedules", "error", err.Error())
 		}
 		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
 	}
