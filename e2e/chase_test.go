@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/beian/beian/calendar"
-	"github.com/beian/beian/workflows"
 	"github.com/beian/beian/worker"
+	"github.com/beian/beian/workflows"
 )
 
 // TestAccessChase (R-AC-1): at 17:00 on a working day the access actions
