@@ -233,6 +233,8 @@ type Store interface {
 	// SamplingCandidates returns up to limit approved filings verified
 	// longest ago, without an open call (R-PA-1).
 	SamplingCandidates(ctx context.Context, limit int) ([]string, error)
+	// LiveCasesOfCustomer returns the live filings (status OnRecord) of a customer.
+	LiveCasesOfCustomer(ctx context.Context, customerID string) ([]Case, error)
 	// GetTask returns one task; CodeNotFound when there is none.
 	GetTask(ctx context.Context, id string) (*Task, error)
 	// CaseTasks returns the tasks of one case, soonest due first.

@@ -49,6 +49,8 @@ type Config struct {
 	TechMailbox string
 	// SampleSize is how many filings the daily sampling calls (R-PA-1).
 	SampleSize int
+	// GMMailbox is the general manager's, told when an escalation cuts access (R-VC-4).
+	GMMailbox string
 }
 
 // Activities is the set of filing activities with their dependencies.
@@ -59,6 +61,8 @@ type Activities struct {
 	Linker Linker         // passes linked outcomes on (R-TY)
 	// Caller asks filings' workflows for actions (the daily sampling's calls).
 	Caller Caller
+	// Escalator starts customers' escalations (R-VC-4).
+	Escalator Escalator
 	// Staff are the staff accounts (the sampling's specialists on duty); nil: none.
 	Staff  beian.StaffStore
 	Config Config

@@ -48,6 +48,7 @@ func (a *Activities) Apply(ctx context.Context, in workflows.ApplyInput) (workfl
 	res := result(c)
 	res.Applied = true
 	res.Linked = out.Linked // only the transition that reached the outcome passes it on
+	res.Escalate = out.Escalate
 	for _, m := range t.Mails {
 		res.MailKeys = append(res.MailKeys, m.Key)
 	}

@@ -59,7 +59,7 @@ func (s *Server) completeTask(c echo.Context) error {
 		return beian.Errorf(beian.CodeInvalid, "需要 outcome：answered（接通）或 no_answer（无人接听）")
 	}
 	res, err := s.desk.CompleteCall(c.Request().Context(), s.actor(c), c.Param("id"), desk.CallReport{
-		Outcome: strings.TrimSpace(b.Outcome), Answers: b.Answers, Dialled: strings.TrimSpace(b.Dialled),
+		Outcome: strings.TrimSpace(b.Outcome), Answers: b.Answers, Dialled: strings.TrimSpace(b.Dialled), Note: b.Note,
 	}, idemKey(c))
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ type CallReport struct {
 	Outcome string            // "answered" | "no_answer"
 	Answers map[string]string // by verify question key
 	Dialled string            // "mobile" | "landline" | ""
+	Note    string            // what the caller noted (false data, no cooperation)
 }
 
 // CallResult is the recorded call: per question, the answer and whether it
@@ -72,7 +73,7 @@ func (s *Service) CompleteCall(ctx context.Context, who Actor, taskID string, r 
 			return nil, beian.Errorf(beian.CodeInvalid, "未知问题 %s：回答应为 %s", k, strings.Join(verify.Questions, "、"))
 		}
 	}
-	req := workflows.ActionRequest{TaskID: taskID, Outcome: r.Outcome, Answers: answers, Dialled: r.Dialled}
+	req := workflows.ActionRequest{TaskID: taskID, Outcome: r.Outcome, Answers: answers, Dialled: r.Dialled, Reason: strings.TrimSpace(r.Note)}
 	if err := s.Act(ctx, who, task.CaseID, beian.ActionVerificationResult, req, key); err != nil {
 		return nil, err
 	}

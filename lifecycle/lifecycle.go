@@ -92,6 +92,9 @@ type Result struct {
 	// Linked is set when the outcome must be passed to the live filing this
 	// case works on (R-TY).
 	Linked bool
+	// Escalate is set when a call found false data or no cooperation: the
+	// customer's escalation starts (R-VC-4).
+	Escalate bool
 }
 
 // NeedsAccessActions reports whether the effects of event look at the
@@ -144,16 +147,17 @@ func Apply(in Input) (Result, error) {
 		return Result{}, err
 	}
 	in.Case.UpdatedAt = in.At
-	return Result{Transition: t, Linked: s.linked}, nil
+	return Result{Transition: t, Linked: s.linked, Escalate: s.escalate}, nil
 }
 
 // step collects the effects of one event.
 type step struct {
-	in     Input
-	c      *beian.Case
-	req    Request
-	t      *beian.Transition
-	linked bool
+	in       Input
+	c        *beian.Case
+	req      Request
+	t        *beian.Transition
+	linked   bool
+	escalate bool
 }
 
 // MailPrefix starts the business key of every mail and access action of
@@ -399,6 +403,18 @@ func restoreAccess(s *step) error {
 			break
 		}
 	}
+	if s.c.RectifySource == "verification" { // R-VC-4: restored only after a new verification passes
+		var cut time.Time
+		for _, a := range s.in.AccessActions {
+			if a.Kind == beian.AccessCancel && a.RequestedAt.After(cut) {
+				cut = a.RequestedAt
+			}
+		}
+		if s.c.LastVerifiedAt == nil || !s.c.LastVerifiedAt.After(cut) {
+			return beian.Errorf(beian.CodeInvalidState, "因核验发现问题而停止的接入，须先完成一次核验一致的电话，才能恢复（R-VC-4）")
+		}
+		s.note("整改合格")
+	}
 	s.event("access_restored")
 	if s.req.Reason != "" {
 		s.note(s.req.Reason)
@@ -548,8 +564,19 @@ func verificationResult(s *step) error {
 		if err := callTask(s, "verification-call-confirm"); err != nil {
 			return err
 		}
+	case "false_info", "uncooperative": // R-VC-4
+		s.event("verification_" + s.req.Outcome)
+		what := "信息虚假"
+		if s.req.Outcome == "uncooperative" {
+			what = "不配合核验"
+		}
+		s.note(what + "：上报客户经理上级，该客户全部备案限期 24 小时整改（R-VC-4）")
+		if s.req.Reason != "" {
+			s.note(s.req.Reason)
+		}
+		s.escalate = true
 	default:
-		return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered 或 no_answer")
+		return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered、no_answer、false_info 或 uncooperative")
 	}
 	b, err := json.Marshal(out)
 	if err != nil {

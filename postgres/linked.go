@@ -55,3 +55,20 @@ func (db *DB) oneCase(ctx context.Context, sql string, args ...any) (*beian.Case
 	c := caseFromRow(r)
 	return &c, nil
 }
+
+// LiveCasesOfCustomer returns the live filings (approved, rectifying, or
+// with access cancelled) of a customer, oldest first (R-VC-4).
+func (db *DB) LiveCasesOfCustomer(ctx context.Context, customerID string) ([]beian.Case, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases c
+		WHERE c.customer_id = $1 AND c.status IN ('APPROVED', 'RECTIFYING', 'ACCESS_CANCELLED')
+		ORDER BY c.created_at, c.id`, customerID)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.Case, error) {
+		var r caseRow
+		err := row.Scan(r.scanTargets()...)
+		return caseFromRow(r), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("live cases of customer %s: %w", customerID, err)
+	}
+	return out, nil
+}

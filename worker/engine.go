@@ -76,6 +76,16 @@ func (e *Engine) SignalLinked(ctx context.Context, caseID string, req workflows.
 	return translate(e.Client.SignalWorkflow(ctx, workflows.WorkflowID(caseID), "", workflows.SignalLinkedOutcome, req))
 }
 
+// Escalate starts the customer's escalation, or feeds the running one
+// (R-VC-4): signal-with-start, so the signal is never lost.
+func (e *Engine) Escalate(ctx context.Context, customerID string, sig workflows.EscalationSignal) error {
+	_, err := e.Client.SignalWithStartWorkflow(ctx, workflows.EscalationID(customerID), workflows.SignalEscalate, sig,
+		client.StartWorkflowOptions{ID: workflows.EscalationID(customerID), TaskQueue: workflows.TaskQueue,
+			StaticSummary: "R-VC-4 上报整改 " + customerID},
+		workflows.EscalationWorkflowName, customerID)
+	return translate(err)
+}
+
 // State asks a case's workflow where it stands.
 func (e *Engine) State(ctx context.Context, caseID string) (workflows.State, error) {
 	var st workflows.State

@@ -46,4 +46,8 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(acts.RequestSampledCall, activity.RegisterOptions{Name: workflows.ActivityRequestSampledCall})
 	r.RegisterWorkflowWithOptions(workflows.AccessChase, workflow.RegisterOptions{Name: workflows.ChaseWorkflowName})
 	r.RegisterActivityWithOptions(acts.ChaseAccess, activity.RegisterOptions{Name: workflows.ActivityChaseAccess})
+	r.RegisterWorkflowWithOptions(workflows.Escalation, workflow.RegisterOptions{Name: workflows.EscalationWorkflowName})
+	r.RegisterActivityWithOptions(acts.StartEscalation, activity.RegisterOptions{Name: workflows.ActivityStartEscalation})
+	r.RegisterActivityWithOptions(acts.EscalationOrder, activity.RegisterOptions{Name: workflows.ActivityEscalationOrder})
+	r.RegisterActivityWithOptions(acts.EscalationExpired, activity.RegisterOptions{Name: workflows.ActivityEscalationExpired})
 }

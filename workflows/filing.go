@@ -369,11 +369,11 @@ func ValidateRequest(a beian.Action, req ActionRequest) error {
 			if len(req.Answers) == 0 {
 				return beian.Errorf(beian.CodeInvalid, "接通后须记录对方的回答（answers）")
 			}
-		case "no_answer":
-		case "callback", "false_info", "uncooperative":
-			return beian.Errorf(beian.CodeInvalid, "暂不支持结果「%s」：约定回拨和虚假信息、不配合的上报整改尚在开发中；请记录为无人接听，或在申请上手动要求整改", req.Outcome)
+		case "no_answer", "false_info", "uncooperative":
+		case "callback":
+			return beian.Errorf(beian.CodeInvalid, "暂不支持结果「callback」：约定回拨的定时提醒尚在开发中；请记下时间，到时在任务中再拨")
 		default:
-			return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered（接通）或 no_answer（无人接听）")
+			return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered（接通）、no_answer（无人接听）、false_info（信息虚假）或 uncooperative（不配合）")
 		}
 		switch req.Dialled {
 		case "", "mobile", "landline":
@@ -433,6 +433,9 @@ func (w *filing) transitionLocked(ctx workflow.Context, action string, req Actio
 	w.dispatch(ctx, dispatches(ActivityNotifyAccess, res.AccessKeys))
 	if res.Linked {
 		w.dispatch(ctx, dispatches(ActivityNotifyLinked, []string{w.in.CaseID}))
+	}
+	if res.Escalate { // R-VC-4: false data or no cooperation; only new outcomes set it
+		w.dispatch(ctx, dispatches(ActivityStartEscalation, []string{w.in.CaseID}))
 	}
 	w.changed.SendAsync(struct{}{})
 	return w.st, nil

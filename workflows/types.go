@@ -163,6 +163,8 @@ type ApplyResult struct {
 	Linked     bool
 	MailKeys   []string // outbox rows to send
 	AccessKeys []string // access actions to tell network control about
+	// Escalate starts (or feeds) the escalation of the case's customer (R-VC-4).
+	Escalate bool
 }
 
 // InputFor is the input that starts the workflow of case c.

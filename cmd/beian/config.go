@@ -40,6 +40,8 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// SampleSize is how many approved filings the daily sampling calls (R-PA-1).
 	SampleSize int
+	// GMMailbox is the general manager's, told when an escalation cuts access (R-VC-4).
+	GMMailbox string
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -62,6 +64,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		MetricsToken:      getenv("METRICS_TOKEN"),
 		AdminPassword:     getenv("BEIAN_ADMIN_PASSWORD"),
 		TemporalUIURL:     strings.TrimRight(getenv("TEMPORAL_UI_URL"), "/"),
+		GMMailbox:         getenv("BEIAN_GM_MAILBOX"),
 		RectifyWithin:     24 * time.Hour,
 	}
 	var problems []string

@@ -115,9 +115,9 @@ func Start(t testing.TB, o Options) *Stack {
 		o.Rectify = 24 * time.Hour
 	}
 	engine := &worker.Engine{Client: srv.Client()}
-	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Staff: db, Config: activities.Config{
+	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Staff: db, Config: activities.Config{
 		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
-		StaffAlerts: []string{"supervisor@test.local"},
+		StaffAlerts: []string{"supervisor@test.local"}, GMMailbox: "gm@test.local",
 	}}
 	s := &Stack{t: t, DB: db, Temporal: srv.Client(), TemporalAddress: srv.FrontendHostPort(), Mail: cat, Acts: acts}
 	s.StartWorker()
