@@ -18,6 +18,7 @@ type callView struct {
 	Result    *desk.CallResult
 	Questions []callQuestion
 	Dialled   string
+	Note      string
 	FormKey   string
 	Error     string
 }
@@ -56,7 +57,7 @@ func (c *Console) showCall(w http.ResponseWriter, r *request, status int, posted
 	for _, q := range verify.Questions {
 		v.Questions = append(v.Questions, callQuestion{Key: q, Title: verify.Title(q), Value: posted[q], Hint: hints[q]})
 	}
-	v.Dialled = posted["dialled"]
+	v.Dialled, v.Note = posted["dialled"], posted["note"]
 	if formErr != nil {
 		v.Error = beian.ErrorMessage(formErr)
 	}
@@ -66,26 +67,28 @@ func (c *Console) showCall(w http.ResponseWriter, r *request, status int, posted
 // completeCall records the call (R-VC-1, R-VC-3) and shows what it found.
 func (c *Console) completeCall(w http.ResponseWriter, r *request) {
 	id := r.PathValue("id")
-	posted := map[string]string{"dialled": strings.TrimSpace(r.PostFormValue("dialled"))}
+	posted := map[string]string{"dialled": strings.TrimSpace(r.PostFormValue("dialled")), "note": strings.TrimSpace(r.PostFormValue("note"))}
 	answers := map[string]string{}
 	for _, q := range verify.Questions {
 		posted[q] = strings.TrimSpace(r.PostFormValue(q))
 		answers[q] = posted[q]
 	}
 	outcome := r.PostFormValue("outcome")
-	if outcome == "no_answer" {
+	if outcome != "answered" {
 		answers = nil
 	}
-	res, err := c.svc.CompleteCall(r.Context(), r.who, id, desk.CallReport{Outcome: outcome, Answers: answers, Dialled: posted["dialled"]}, r.PostFormValue("form_key"))
+	res, err := c.svc.CompleteCall(r.Context(), r.who, id, desk.CallReport{Outcome: outcome, Answers: answers, Dialled: posted["dialled"], Note: posted["note"]}, r.PostFormValue("form_key"))
 	if err != nil {
 		c.showCall(w, r, statusOf(beian.ErrorCode(err)), posted, err)
 		return
 	}
 	msg := "已记录：无人接听（第 " + strconv.Itoa(res.NoAnswer) + " 次）"
-	switch res.Result {
-	case "match":
+	switch {
+	case outcome == "false_info" || outcome == "uncooperative":
+		msg = "已上报客户经理上级，该客户全部备案限期 24 小时整改（R-VC-4）"
+	case res.Result == "match":
 		msg = "核验一致，备案信息已确认（R-VC-1）"
-	case "mismatch":
+	case res.Result == "mismatch":
 		var titles []string
 		for _, q := range res.Mismatches {
 			titles = append(titles, verify.Title(q))

@@ -124,6 +124,11 @@ var eventTitles = map[string]string{
 	"verification_mismatch":       "核验不一致",
 	"call_not_answered":           "核验电话无人接听",
 	"verification_call_requested": "加核验电话",
+	"verification_false_info":     "核验：信息虚假",
+	"verification_uncooperative":  "核验：不配合",
+	"escalated":                   "已上报整改",
+	"escalation_reported":         "已上报总经理",
+	"access_chased":               "催办技术部",
 }
 
 func eventTitle(e string) string {
