@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/lifecycle"
 )
 
 // TaskQueue is the task queue of the filing worker.
@@ -143,16 +144,17 @@ type ApplyInput struct {
 	At      time.Time // workflow time of the transition
 }
 
-// Timer events, applied like actions.
+// Timer and system events, applied like actions: the lifecycle's names
+// (package lifecycle holds what each does).
 const (
-	EventReceipt        = "receipt"
-	EventPurge          = "purge"
-	EventOverdue        = "overdue"
-	EventRectifyExpired = "rectify-expired"
+	EventReceipt        = lifecycle.EventReceipt
+	EventPurge          = lifecycle.EventPurge
+	EventOverdue        = lifecycle.EventOverdue
+	EventRectifyExpired = lifecycle.EventRectifyExpired
 	// EventSignalRefused records a bureau signal the case could not take.
-	EventSignalRefused = "bureau-signal-refused"
+	EventSignalRefused = lifecycle.EventSignalRefused
 	// EventLinkedOutcome applies the outcome of a linked case to this filing.
-	EventLinkedOutcome = "linked-outcome"
+	EventLinkedOutcome = lifecycle.EventLinkedOutcome
 )
 
 // ApplyResult is what the workflow needs back from a transition.
