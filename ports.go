@@ -71,6 +71,7 @@ type TaskUpdate struct {
 	Status  string
 	Outcome string
 	At      time.Time
+	DueAt   *time.Time // a new due time (a callback), if any
 }
 
 // Access action kinds and statuses (R-AC).

@@ -63,6 +63,8 @@ type Activities struct {
 	Caller Caller
 	// Escalator starts customers' escalations (R-VC-4).
 	Escalator Escalator
+	// Callbacker starts the wake-ups of arranged callbacks.
+	Callbacker Callbacker
 	// Staff are the staff accounts (the sampling's specialists on duty); nil: none.
 	Staff  beian.StaffStore
 	Config Config

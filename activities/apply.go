@@ -48,7 +48,7 @@ func (a *Activities) Apply(ctx context.Context, in workflows.ApplyInput) (workfl
 	res := result(c)
 	res.Applied = true
 	res.Linked = out.Linked // only the transition that reached the outcome passes it on
-	res.Escalate = out.Escalate
+	res.Escalate, res.Callback = out.Escalate, out.Callback
 	for _, m := range t.Mails {
 		res.MailKeys = append(res.MailKeys, m.Key)
 	}
@@ -78,7 +78,7 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 			Decision: req.Decision, BureauReceived: req.BureauReceived, FilingNumber: req.FilingNumber,
 			FilingPasswordSealed: req.FilingPasswordSealed, Reason: req.Reason, Source: req.Source,
 			RefusedBecause: req.RefusedBecause,
-			TaskID:         req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled,
+			TaskID:         req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled, CallbackAt: req.CallbackAt, Assignee: req.Assignee,
 		},
 		Config: lifecycle.Config{
 			BureauWorkingDays: a.Config.BureauWorkingDays, BureauSLA: a.Config.BureauSLA, RectifyWithin: a.Config.RectifyWithin,

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -58,9 +59,15 @@ func (s *Server) completeTask(c echo.Context) error {
 	if b.Outcome == "" {
 		return beian.Errorf(beian.CodeInvalid, "需要 outcome：answered（接通）或 no_answer（无人接听）")
 	}
-	res, err := s.desk.CompleteCall(c.Request().Context(), s.actor(c), c.Param("id"), desk.CallReport{
-		Outcome: strings.TrimSpace(b.Outcome), Answers: b.Answers, Dialled: strings.TrimSpace(b.Dialled), Note: b.Note,
-	}, idemKey(c))
+	report := desk.CallReport{Outcome: strings.TrimSpace(b.Outcome), Answers: b.Answers, Dialled: strings.TrimSpace(b.Dialled), Note: b.Note}
+	if b.At != "" {
+		t, err := time.Parse(time.RFC3339, b.At)
+		if err != nil {
+			return beian.Errorf(beian.CodeInvalid, "at 应为 RFC 3339 时间，例如 2026-12-02T15:00:00+08:00")
+		}
+		report.CallbackAt = t
+	}
+	res, err := s.desk.CompleteCall(c.Request().Context(), s.actor(c), c.Param("id"), report, idemKey(c))
 	if err != nil {
 		return err
 	}

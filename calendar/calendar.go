@@ -357,3 +357,36 @@ func (c *Calendar) WorkingDaysBetween(from, to time.Time) int {
 	}
 	return sign * n
 }
+
+// Working hours of the desk (R-RV-6): 08:30–11:30 and 13:00–17:30 on working days.
+var workingPeriods = [][2]int{{8*60 + 30, 11*60 + 30}, {13 * 60, 17*60 + 30}}
+
+// AddWorkingMinutes is t plus n minutes counted in working hours only
+// (R-RV-6: 08:30–11:30 and 13:00–17:30 on working days): 30 working
+// minutes after 17:15 on a Friday is 08:45 on Monday.
+func (c *Calendar) AddWorkingMinutes(t time.Time, n int) time.Time {
+	t = t.In(Shanghai)
+	for day := 0; day < 3*MaxWorkingDays && n >= 0; day++ {
+		y, m, d := t.Date()
+		if c.Day(t).Working {
+			for _, p := range workingPeriods {
+				start := time.Date(y, m, d, p[0]/60, p[0]%60, 0, 0, Shanghai)
+				end := time.Date(y, m, d, p[1]/60, p[1]%60, 0, 0, Shanghai)
+				from := t
+				if from.Before(start) {
+					from = start
+				}
+				if !from.Before(end) {
+					continue
+				}
+				if left := int(end.Sub(from).Minutes()); n <= left {
+					return from.Add(time.Duration(n) * time.Minute)
+				} else {
+					n -= left
+				}
+			}
+		}
+		t = time.Date(y, m, d+1, 0, 0, 0, 0, Shanghai)
+	}
+	return t
+}

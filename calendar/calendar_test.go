@@ -494,3 +494,29 @@ func TestWorkingDaysBetween(t *testing.T) {
 		t.Fatalf("BureauDue is %s but WorkingDaysBetween counts %d working days to it", due.At, got)
 	}
 }
+
+// TestAddWorkingMinutes: minutes count in working hours only (R-RV-6).
+func TestAddWorkingMinutes(t *testing.T) {
+	t.Parallel()
+	cal := calendar.New(nil, nil)
+	at := func(s string) time.Time {
+		d, err := time.ParseInLocation("2006-01-02 15:04", s, calendar.Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct{ from, want string }{
+		{"2026-09-28 10:00", "2026-09-28 10:30"}, // within the morning
+		{"2026-09-28 11:15", "2026-09-28 13:15"}, // across lunch
+		{"2026-09-28 12:10", "2026-09-28 13:30"}, // from lunch
+		{"2026-11-27 17:15", "2026-11-30 08:45"}, // Friday evening to Monday
+		{"2026-09-24 17:20", "2026-09-28 08:50"}, // across Mid-Autumn Day (09-25) and the weekend
+		{"2026-09-30 17:20", "2026-10-08 08:50"}, // across National Day
+		{"2026-10-09 22:00", "2026-10-10 09:00"}, // to the make-up Saturday
+	} {
+		if got := cal.AddWorkingMinutes(at(tc.from), 30); !got.Equal(at(tc.want)) {
+			t.Errorf("AddWorkingMinutes(%s, 30) = %s, want %s", tc.from, got.Format("2006-01-02 15:04"), tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
@@ -13,14 +14,15 @@ import (
 // callView is the data of the call page: the script on the left, the
 // answer form on the right, and what the call found once recorded.
 type callView struct {
-	Task      *beian.Task
-	Case      *beian.Case
-	Result    *desk.CallResult
-	Questions []callQuestion
-	Dialled   string
-	Note      string
-	FormKey   string
-	Error     string
+	Task       *beian.Task
+	Case       *beian.Case
+	Result     *desk.CallResult
+	Questions  []callQuestion
+	Dialled    string
+	Note       string
+	CallbackAt string
+	FormKey    string
+	Error      string
 }
 
 // callQuestion is one answer box of the form.
@@ -57,7 +59,7 @@ func (c *Console) showCall(w http.ResponseWriter, r *request, status int, posted
 	for _, q := range verify.Questions {
 		v.Questions = append(v.Questions, callQuestion{Key: q, Title: verify.Title(q), Value: posted[q], Hint: hints[q]})
 	}
-	v.Dialled, v.Note = posted["dialled"], posted["note"]
+	v.Dialled, v.Note, v.CallbackAt = posted["dialled"], posted["note"], posted["callback_at"]
 	if formErr != nil {
 		v.Error = beian.ErrorMessage(formErr)
 	}
@@ -67,7 +69,8 @@ func (c *Console) showCall(w http.ResponseWriter, r *request, status int, posted
 // completeCall records the call (R-VC-1, R-VC-3) and shows what it found.
 func (c *Console) completeCall(w http.ResponseWriter, r *request) {
 	id := r.PathValue("id")
-	posted := map[string]string{"dialled": strings.TrimSpace(r.PostFormValue("dialled")), "note": strings.TrimSpace(r.PostFormValue("note"))}
+	posted := map[string]string{"dialled": strings.TrimSpace(r.PostFormValue("dialled")), "note": strings.TrimSpace(r.PostFormValue("note")),
+		"callback_at": strings.TrimSpace(r.PostFormValue("callback_at"))}
 	answers := map[string]string{}
 	for _, q := range verify.Questions {
 		posted[q] = strings.TrimSpace(r.PostFormValue(q))
@@ -77,13 +80,24 @@ func (c *Console) completeCall(w http.ResponseWriter, r *request) {
 	if outcome != "answered" {
 		answers = nil
 	}
-	res, err := c.svc.CompleteCall(r.Context(), r.who, id, desk.CallReport{Outcome: outcome, Answers: answers, Dialled: posted["dialled"], Note: posted["note"]}, r.PostFormValue("form_key"))
+	report := desk.CallReport{Outcome: outcome, Answers: answers, Dialled: posted["dialled"], Note: posted["note"]}
+	if outcome == "callback" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", posted["callback_at"], desk.Shanghai)
+		if err != nil {
+			c.showCall(w, r, http.StatusUnprocessableEntity, posted, beian.Errorf(beian.CodeInvalid, "请填写约定的回拨时间"))
+			return
+		}
+		report.CallbackAt = t
+	}
+	res, err := c.svc.CompleteCall(r.Context(), r.who, id, report, r.PostFormValue("form_key"))
 	if err != nil {
 		c.showCall(w, r, statusOf(beian.ErrorCode(err)), posted, err)
 		return
 	}
 	msg := "已记录：无人接听（第 " + strconv.Itoa(res.NoAnswer) + " 次）"
 	switch {
+	case outcome == "callback":
+		msg = "已约定 " + report.CallbackAt.Format("01-02 15:04") + " 回拨：到时任务会提醒，30 分钟未拨打将提醒主管"
 	case outcome == "false_info" || outcome == "uncooperative":
 		msg = "已上报客户经理上级，该客户全部备案限期 24 小时整改（R-VC-4）"
 	case res.Result == "match":

@@ -673,6 +673,8 @@ type tasksView struct {
 	Tasks  []beian.Task
 	Status string
 	Mine   bool // only the tasks assigned to the signed-in specialist
+	// Sleeping are calls arranged for later: they come back at their time.
+	Sleeping []beian.Task
 }
 
 func (c *Console) tasks(w http.ResponseWriter, r *request) {
@@ -703,7 +705,16 @@ func (c *Console) tasks(w http.ResponseWriter, r *request) {
 		}
 		tasks = own
 	}
-	c.render(w, r, "tasks", "任务", tasksView{Tasks: tasks, Status: status, Mine: mine})
+	v := tasksView{Status: status, Mine: mine}
+	now := c.svc.Now()
+	for _, t := range tasks {
+		if t.Status == beian.TaskOpen && t.DueAt.After(now) && strings.Contains(t.Outcome, `"outcome":"callback"`) {
+			v.Sleeping = append(v.Sleeping, t)
+		} else {
+			v.Tasks = append(v.Tasks, t)
+		}
+	}
+	c.render(w, r, "tasks", "任务", v)
 }
 
 // accessView is the data of tech's page.

@@ -129,6 +129,9 @@ var eventTitles = map[string]string{
 	"escalated":                   "已上报整改",
 	"escalation_reported":         "已上报总经理",
 	"access_chased":               "催办技术部",
+	"callback_arranged":           "约定回拨",
+	"callback_due":                "回拨时间到",
+	"callback_late":               "回拨超时",
 }
 
 func eventTitle(e string) string {

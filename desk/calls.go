@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/verify"
@@ -25,6 +26,8 @@ type CallReport struct {
 	Answers map[string]string // by verify question key
 	Dialled string            // "mobile" | "landline" | ""
 	Note    string            // what the caller noted (false data, no cooperation)
+	// CallbackAt is when to call back (outcome "callback").
+	CallbackAt time.Time
 }
 
 // CallResult is the recorded call: per question, the answer and whether it
@@ -73,7 +76,12 @@ func (s *Service) CompleteCall(ctx context.Context, who Actor, taskID string, r 
 			return nil, beian.Errorf(beian.CodeInvalid, "未知问题 %s：回答应为 %s", k, strings.Join(verify.Questions, "、"))
 		}
 	}
-	req := workflows.ActionRequest{TaskID: taskID, Outcome: r.Outcome, Answers: answers, Dialled: r.Dialled, Reason: strings.TrimSpace(r.Note)}
+	if r.Outcome == "callback" {
+		if !r.CallbackAt.After(s.now()) || r.CallbackAt.After(s.now().AddDate(0, 1, 0)) {
+			return nil, beian.Errorf(beian.CodeInvalid, "回拨时间应在现在之后、一个月以内")
+		}
+	}
+	req := workflows.ActionRequest{TaskID: taskID, Outcome: r.Outcome, Answers: answers, Dialled: r.Dialled, Reason: strings.TrimSpace(r.Note), CallbackAt: r.CallbackAt}
 	if err := s.Act(ctx, who, task.CaseID, beian.ActionVerificationResult, req, key); err != nil {
 		return nil, err
 	}

@@ -1,9 +1,13 @@
 package e2e_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/beian/beian/workflows"
 )
 
 // rightAnswers are the answers of a call to the person of personFiling.
@@ -79,4 +83,35 @@ func TestVerificationCall(t *testing.T) {
 	b.must(404, b.do("POST", "/api/v1/tasks/00000000-0000-4000-8000-000000000000/complete", tokSpecialist, map[string]any{"outcome": "no_answer"}))
 	b.must(403, b.do("POST", task, tokTech, map[string]any{"outcome": "no_answer"}))
 	require.Equal(t, "open", openCall(t, b, id)["status"])
+}
+
+// TestCallbackArranged: "请问您什么时间方便？" — a callback keeps the task
+// open, due at the time asked for, with a durable wake-up running for it
+// on the dev server; a time in the past is refused.
+func TestCallbackArranged(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("call-back.cn")))
+	id := created.str("id")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
+	call := openCall(t, b, id)
+	task := "/api/v1/tasks/" + call["id"].(string) + "/complete"
+	b.must(400, b.do("POST", task, tokSpecialist, map[string]any{"outcome": "callback", "at": time.Now().Add(-time.Hour).Format(time.RFC3339)}))
+	b.must(400, b.do("POST", task, tokSpecialist, map[string]any{"outcome": "callback"}))
+	when := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
+	r := b.must(200, b.do("POST", task, tokSpecialist, map[string]any{"outcome": "callback", "at": when.Format(time.RFC3339)}))
+	require.Equal(t, "open", r.str("task", "status"))
+	due, err := time.Parse(time.RFC3339, r.str("task", "due_at"))
+	require.NoError(t, err)
+	require.True(t, due.Equal(when), "due at the time asked for: %s", due)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		d, err := b.tc.DescribeWorkflowExecution(context.Background(), workflows.CallbackID(call["id"].(string), when), "")
+		if err == nil {
+			require.Equal(t, "Running", d.WorkflowExecutionInfo.Status.String(), "the wake-up sleeps until then")
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no callback workflow: %v", err)
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -68,6 +68,11 @@ func TestDailySampling(t *testing.T) {
 	}
 	require.Equal(t, activities.DefaultSampleSize, n)
 	require.Len(t, tasks.get("items").([]any), activities.DefaultSampleSize, "one call task per sampled filing")
+	got := map[string]int{}
+	for _, it := range tasks.get("items").([]any) {
+		got[it.(map[string]any)["assignee"].(string)]++
+	}
+	require.Equal(t, map[string]int{"zhang": 2, "li": 2}, got, "each task is for its specialist")
 	for _, it := range tasks.get("items").([]any) {
 		c := b.must(200, b.do("GET", "/api/v1/filings/"+it.(map[string]any)["filing_id"].(string), tokSpecialist, nil))
 		last := c.get("timeline").([]any)

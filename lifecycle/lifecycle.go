@@ -54,6 +54,8 @@ type Request struct {
 	Dialled string            // "mobile" | "landline" | ""
 	// verification-call: the specialist the call is for, if any
 	Assignee string
+	// verification-result callback: when to call again
+	CallbackAt time.Time
 }
 
 // Config are the desk's settings the effects depend on.
@@ -95,6 +97,9 @@ type Result struct {
 	// Escalate is set when a call found false data or no cooperation: the
 	// customer's escalation starts (R-VC-4).
 	Escalate bool
+	// Callback is set when a call is to be made again at a time the person
+	// asked for: its wake-up starts.
+	Callback bool
 }
 
 // NeedsAccessActions reports whether the effects of event look at the
@@ -147,7 +152,7 @@ func Apply(in Input) (Result, error) {
 		return Result{}, err
 	}
 	in.Case.UpdatedAt = in.At
-	return Result{Transition: t, Linked: s.linked, Escalate: s.escalate}, nil
+	return Result{Transition: t, Linked: s.linked, Escalate: s.escalate, Callback: s.callback}, nil
 }
 
 // step collects the effects of one event.
@@ -158,6 +163,7 @@ type step struct {
 	t        *beian.Transition
 	linked   bool
 	escalate bool
+	callback bool
 }
 
 // MailPrefix starts the business key of every mail and access action of
@@ -504,6 +510,7 @@ type callOutcome struct {
 	Mismatches []string      `json:"mismatches,omitempty"`
 	Checks     []verifyCheck `json:"checks,omitempty"`
 	NoAnswer   int           `json:"no_answer,omitempty"` // calls nobody answered so far
+	CallbackAt *time.Time    `json:"callback_at,omitempty"`
 	Dialled    string        `json:"dialled,omitempty"`
 	By         string        `json:"by,omitempty"`
 }
@@ -564,6 +571,16 @@ func verificationResult(s *step) error {
 		if err := callTask(s, "verification-call-confirm"); err != nil {
 			return err
 		}
+	case "callback": // R-VC-2: "请问您什么时间方便，我再联络您核对？"
+		if !s.req.CallbackAt.After(s.in.At) {
+			return beian.Errorf(beian.CodeInvalid, "回拨时间应在现在之后")
+		}
+		at := s.req.CallbackAt
+		out.CallbackAt = &at
+		done.Status, done.DueAt = beian.TaskOpen, &at // the call sleeps until then
+		s.event("callback_arranged")
+		s.note("对方不方便，约定 " + at.In(shanghai).Format("2006-01-02 15:04") + " 回拨")
+		s.callback = true
 	case "false_info", "uncooperative": // R-VC-4
 		s.event("verification_" + s.req.Outcome)
 		what := "信息虚假"

@@ -357,3 +357,25 @@ func TestRestoreNeedsADoneCut(t *testing.T) {
 		t.Fatalf("restore after a confirmed cut: %v %+v", err, out.Transition)
 	}
 }
+
+// TestCallbackRow: a callback keeps the call open, due at the time asked
+// for, and starts its wake-up; a time not after now is refused.
+func TestCallbackRow(t *testing.T) {
+	cal := calendar.New(nil, nil)
+	c := newCase(beian.StatusApproved)
+	task := &beian.Task{ID: "t-1", CaseID: c.ID, Kind: beian.TaskVerificationCall, Status: beian.TaskOpen}
+	later := at.Add(3 * time.Hour)
+	out, err := lifecycle.Apply(lifecycle.Input{Case: c, Seq: 4, Event: "verification-result", At: at, Task: task, Calendar: cal,
+		Request: lifecycle.Request{TaskID: "t-1", Outcome: "callback", CallbackAt: later}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := out.Transition.TaskUpdates[0]
+	if !out.Callback || u.Status != beian.TaskOpen || u.DueAt == nil || !u.DueAt.Equal(later) || out.Transition.Event.Event != "callback_arranged" {
+		t.Fatalf("callback: %+v %+v", out, u)
+	}
+	if _, err := lifecycle.Apply(lifecycle.Input{Case: newCase(beian.StatusApproved), Seq: 4, Event: "verification-result", At: at, Task: task, Calendar: cal,
+		Request: lifecycle.Request{TaskID: "t-1", Outcome: "callback", CallbackAt: at}}); beian.ErrorCode(err) != beian.CodeInvalid {
+		t.Fatalf("a callback now: %v", err)
+	}
+}

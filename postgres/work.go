@@ -346,8 +346,9 @@ func updateTask(ctx context.Context, tx pgx.Tx, caseID string, u beian.TaskUpdat
 		outcome = u.Outcome
 	}
 	tag, err := tx.Exec(ctx, `
-		UPDATE tasks SET status = $3, outcome = coalesce($4::jsonb, outcome), completed_at = coalesce($5::timestamptz, completed_at)
-		WHERE id = $1 AND case_id = $2 AND status = 'open'`, nullUUID(u.ID), caseID, u.Status, outcome, completed)
+		UPDATE tasks SET status = $3, outcome = coalesce($4::jsonb, outcome), completed_at = coalesce($5::timestamptz, completed_at),
+			due_at = coalesce($6::timestamptz, due_at)
+		WHERE id = $1 AND case_id = $2 AND status = 'open'`, nullUUID(u.ID), caseID, u.Status, outcome, completed, u.DueAt)
 	if err != nil {
 		return fmt.Errorf("update task %s: %w", u.ID, err)
 	}

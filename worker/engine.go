@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -83,6 +84,17 @@ func (e *Engine) Escalate(ctx context.Context, customerID string, sig workflows.
 		client.StartWorkflowOptions{ID: workflows.EscalationID(customerID), TaskQueue: workflows.TaskQueue,
 			StaticSummary: "R-VC-4 上报整改 " + customerID},
 		workflows.EscalationWorkflowName, customerID)
+	return translate(err)
+}
+
+// StartCallback starts the wake-up of an arranged callback; starting it
+// again is harmless (the running one is kept).
+func (e *Engine) StartCallback(ctx context.Context, in workflows.CallbackInput) error {
+	_, err := e.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.CallbackID(in.TaskID, in.At), TaskQueue: workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "回拨 " + in.At.Format(time.RFC3339),
+	}, workflows.CallbackWorkflowName, in)
 	return translate(err)
 }
 

@@ -371,9 +371,11 @@ func ValidateRequest(a beian.Action, req ActionRequest) error {
 			}
 		case "no_answer", "false_info", "uncooperative":
 		case "callback":
-			return beian.Errorf(beian.CodeInvalid, "暂不支持结果「callback」：约定回拨的定时提醒尚在开发中；请记下时间，到时在任务中再拨")
+			if req.CallbackAt.IsZero() {
+				return beian.Errorf(beian.CodeInvalid, "约定回拨须写明回拨时间（at）")
+			}
 		default:
-			return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered（接通）、no_answer（无人接听）、false_info（信息虚假）或 uncooperative（不配合）")
+			return beian.Errorf(beian.CodeInvalid, "核验结果只能是 answered（接通）、no_answer（无人接听）、callback（约定回拨）、false_info（信息虚假）或 uncooperative（不配合）")
 		}
 		switch req.Dialled {
 		case "", "mobile", "landline":
@@ -436,6 +438,9 @@ func (w *filing) transitionLocked(ctx workflow.Context, action string, req Actio
 	}
 	if res.Escalate { // R-VC-4: false data or no cooperation; only new outcomes set it
 		w.dispatch(ctx, dispatches(ActivityStartEscalation, []string{w.in.CaseID}))
+	}
+	if res.Callback { // a call to make at the time the person asked for
+		w.dispatch(ctx, dispatches(ActivityStartCallback, []string{req.TaskID}))
 	}
 	w.changed.SendAsync(struct{}{})
 	return w.st, nil

@@ -133,6 +133,8 @@ type ActionRequest struct {
 	Dialled string
 	// verification-call: the specialist the call is for (daily sampling).
 	Assignee string
+	// verification-result callback: when the person asked to be called back.
+	CallbackAt time.Time
 }
 
 // ApplyInput asks the Apply activity to carry out one transition.
@@ -167,6 +169,8 @@ type ApplyResult struct {
 	AccessKeys []string // access actions to tell network control about
 	// Escalate starts (or feeds) the escalation of the case's customer (R-VC-4).
 	Escalate bool
+	// Callback starts the wake-up of a call the person asked to have later.
+	Callback bool
 }
 
 // InputFor is the input that starts the workflow of case c.

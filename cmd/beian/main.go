@@ -153,7 +153,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if err != nil {
 			return err
 		}
-		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Staff: db, Config: activities.Config{
+		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
 			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin,
 			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox, SampleSize: cfg.SampleSize, GMMailbox: cfg.GMMailbox,
 		}}

@@ -115,7 +115,7 @@ func Start(t testing.TB, o Options) *Stack {
 		o.Rectify = 24 * time.Hour
 	}
 	engine := &worker.Engine{Client: srv.Client()}
-	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Staff: db, Config: activities.Config{
+	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
 		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
 		StaffAlerts: []string{"supervisor@test.local"}, GMMailbox: "gm@test.local",
 	}}
