@@ -26,6 +26,22 @@ func (s *Server) requestCall(c echo.Context) error {
 	return s.respondCase(c, id, http.StatusOK)
 }
 
+// confirmFalseData puts the sponsor of a case whose call found false data
+// on the blacklist, once a supervisor has checked with sales (R-PA-1).
+func (s *Server) confirmFalseData(c echo.Context) error {
+	note, err := optionalReason(c)
+	if err != nil {
+		return err
+	}
+	id := c.Param("id")
+	c.Set(ctxCaseID, id)
+	e, err := s.desk.ConfirmFalseData(c.Request().Context(), s.actor(c), id, note)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, blacklistToJSON(desk.MaskBlacklist(*e)))
+}
+
 type callCheckJSON struct {
 	Question string `json:"question"`
 	Title    string `json:"title"`

@@ -39,6 +39,7 @@ var operations = []op{
 	{"POST", "/api/v1/filings/{id}/restore-access", "恢复接入", "supervisor", "Reason", 200},
 	{"GET", "/api/v1/filings/{id}/mails", "该申请已发送或待发送的邮件", "specialist supervisor", "", 200},
 	{"POST", "/api/v1/filings/{id}/verification-calls", "要求对该申请进行一次核验电话（R-VC）", "specialist supervisor", "Reason", 200},
+	{"POST", "/api/v1/filings/{id}/false-data", "主管确认核验发现的信息虚假（已与销售核实）：主办者列入黑名单（R-PA-1）", "supervisor", "Reason", 201},
 	{"GET", "/api/v1/tasks", "员工任务（kind, status）", "specialist supervisor", "", 200},
 	{"POST", "/api/v1/tasks/{id}/complete", "记录核验电话：answered（逐项比对，match/mismatch）或 no_answer", "specialist supervisor", "TaskComplete", 200},
 	{"GET", "/api/v1/access-actions", "接入操作（status=pending|confirmed）", "tech specialist supervisor", "", 200},

@@ -95,6 +95,7 @@ func (s *Server) routes() {
 	v1.GET("/filings/:id/mails", s.filingMails, allow(staff...))
 
 	v1.POST("/filings/:id/verification-calls", s.requestCall, allow(staff...))
+	v1.POST("/filings/:id/false-data", s.confirmFalseData, allow(RoleSupervisor))
 	v1.GET("/tasks", s.listTasks, allow(staff...))
 	v1.POST("/tasks/:id/complete", s.completeTask, allow(staff...))
 	v1.GET("/access-actions", s.listAccessActions, allow(RoleTech, RoleSpecialist, RoleSupervisor))

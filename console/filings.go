@@ -321,6 +321,16 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, fail
 		v.Can[name] = desk.MayAct(r.who, a) && cs.Status.Allows(a) == nil
 	}
 	v.Can["bureau-received"] = v.Can["bureau-received"] && !cs.BureauReceived
+	v.Can["false-data"] = false
+	if desk.MayEditBlacklist(r.who) {
+		for _, e := range cs.Timeline {
+			v.Can["false-data"] = v.Can["false-data"] || e.Event == "verification_false_info"
+			if e.Event == "sponsor_blacklisted" {
+				v.Can["false-data"] = false
+				break
+			}
+		}
+	}
 	if failed != nil {
 		v.Action, v.Posted = failed.Name, failed.Posted
 		v.ActionError = beian.ErrorMessage(failed.Err)
@@ -369,6 +379,7 @@ var formActions = map[string]beian.Action{
 	"restore-access":    beian.ActionRestoreAccess,
 	"corrections":       beian.ActionCorrections,
 	"verification-call": beian.ActionVerificationCall,
+	"false-data":        beian.ActionVerificationResult, // shown when a call found false data (see FalseData)
 }
 
 // actionDone is what the next page says after each action.
@@ -383,6 +394,7 @@ var actionDone = map[string]string{
 	"restore-access":    "已要求恢复接入",
 	"bureau-return":     "已记录管局退回，已邮件告知用户",
 	"verification-call": "已加入核验电话任务（当日完成）",
+	"false-data":        "主办者已列入黑名单（R-PA-1）",
 }
 
 // filingAction runs one action form of the case page. A failure shows the
@@ -434,6 +446,8 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 		err = c.svc.RequireRectification(ctx, r.who, id, form("reason"), form("source"), key)
 	case "verification-call":
 		err = c.svc.RequestCall(ctx, r.who, id, form("reason"), key)
+	case "false-data":
+		_, err = c.svc.ConfirmFalseData(ctx, r.who, id, form("reason"))
 	default: // withdraw, rectified, restore-access
 		err = c.svc.Act(ctx, r.who, id, a, workflows.ActionRequest{Reason: form("reason")}, key)
 	}

@@ -132,6 +132,7 @@ var eventTitles = map[string]string{
 	"callback_arranged":           "约定回拨",
 	"callback_due":                "回拨时间到",
 	"callback_late":               "回拨超时",
+	"sponsor_blacklisted":         "主办者列入黑名单",
 }
 
 func eventTitle(e string) string {

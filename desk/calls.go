@@ -117,3 +117,37 @@ func (s *Service) CallOf(ctx context.Context, taskID string) (*CallResult, error
 	}
 	return out, nil
 }
+
+// ConfirmFalseData is a supervisor's confirmation, after checking with
+// sales, that a call found the sponsor's data false: the sponsor's
+// certificate number goes on the blacklist (R-PA-1, R-IN-6) and the case's
+// timeline says so. Only a case whose call was recorded as false data.
+func (s *Service) ConfirmFalseData(ctx context.Context, who Actor, caseID, note string) (*beian.BlacklistEntry, error) {
+	if err := who.Require(beian.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	cs, err := s.Store.GetCase(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, e := range cs.Timeline {
+		found = found || e.Event == "verification_false_info"
+	}
+	if !found {
+		return nil, beian.Errorf(beian.CodeInvalidState, "申请 %s 没有核验电话记录为信息虚假，不能据此列入黑名单；如需列入请在黑名单页面操作", cs.CaseNo)
+	}
+	reason := "核验电话发现信息虚假，经与销售核实确认（R-PA-1）：" + cs.CaseNo
+	if note = strings.TrimSpace(note); note != "" {
+		reason += "；" + note
+	}
+	e, err := s.AddBlacklistEntry(ctx, who, "cert_number", cs.Sponsor.CertNumber, reason)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.AddEvent(ctx, cs.ID, beian.Event{At: s.now(), Event: "sponsor_blacklisted", Actor: who.Name,
+		Detail: "主办者证件号码已列入黑名单：" + reason}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}

@@ -73,6 +73,16 @@ func TestEscalation(t *testing.T) {
 	require.Equal(t, "APPROVED", restored.str("status"))
 	tl := restored.get("timeline").([]any)
 	require.Contains(t, tl[len(tl)-1].(map[string]any)["detail"], "整改合格")
+
+	// A supervisor, having checked with sales, confirms the false data:
+	// the sponsor goes on the blacklist (R-PA-1) and cannot file again.
+	b.must(403, b.do("POST", "/api/v1/filings/"+ids[0]+"/false-data", tokSpecialist, map[string]any{"reason": "销售已核实"}))
+	b.must(409, b.do("POST", "/api/v1/filings/"+ids[1]+"/false-data", tokSupervisor, map[string]any{"reason": "销售已核实"}))
+	entry := b.must(201, b.do("POST", "/api/v1/filings/"+ids[0]+"/false-data", tokSupervisor, map[string]any{"reason": "销售已核实"}))
+	require.Equal(t, "cert_number", entry.str("kind"))
+	require.NotContains(t, string(entry.Raw), "11010519491231002X", "masked as the blacklist is")
+	check := b.must(200, b.do("POST", "/api/v1/filings/check", tokSpecialist, personFiling("new-site-after-fraud.cn")))
+	require.Contains(t, string(check.Raw), "BLACKLISTED")
 }
 
 // TestEscalationRectifiedInTime (R-VC-4): the customer rectifies every
