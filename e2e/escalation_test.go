@@ -113,3 +113,38 @@ func TestEscalationRectifiedInTime(t *testing.T) {
 		require.NotEqual(t, "cancel", it.(map[string]any)["kind"], "no cut")
 	}
 }
+
+// TestEscalationSurvivesWorkerRestart: the worker stops during an
+// escalation's 24 hours and another takes over: the cuts still happen,
+// and the superior and the GM are each mailed once.
+func TestEscalationSurvivesWorkerRestart(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{Rectify: 4 * time.Second})
+	var ids []string
+	for i := range 2 {
+		ids = append(ids, approvedCase(t, b, fmt.Sprintf("restart-esc-%d.cn", i)))
+	}
+	call := openCall(t, b, ids[0])
+	b.must(200, b.do("POST", "/api/v1/tasks/"+call["id"].(string)+"/complete", tokSpecialist, map[string]any{"outcome": "false_info"}))
+	b.waitMail("director@test.local", "备案核验上报")
+	for _, id := range ids {
+		b.waitCase(id, "rectifying", func(r response) bool { return r.str("status") == "RECTIFYING" })
+	}
+	b.stopWorker()
+	time.Sleep(2 * time.Second)
+	b.startWorker()
+	for _, id := range ids {
+		b.waitCase(id, "cut", func(r response) bool { return r.str("status") == "ACCESS_CANCELLED" })
+	}
+	b.waitMail("gm@test.local", "停止接入报告")
+	time.Sleep(time.Second)
+	count := map[string]int{}
+	for _, m := range b.mail.Messages() {
+		for _, subj := range []string{"备案核验上报", "停止接入报告"} {
+			if strings.Contains(m.Subject, subj) {
+				count[subj]++
+			}
+		}
+	}
+	require.Equal(t, map[string]int{"备案核验上报": 1, "停止接入报告": 1}, count, "nobody mailed twice")
+}
