@@ -111,3 +111,61 @@ func (c *Console) completeCall(w http.ResponseWriter, r *request) {
 	}
 	redirect(w, r, Base+"/tasks/"+id, msg)
 }
+
+// rectGroup is one customer's filings under a 24-hour rectification order.
+type rectGroup struct {
+	CustomerID string
+	Rows       []rectRow
+}
+
+type rectRow struct {
+	C    *beian.Case
+	Left string
+	Late bool
+}
+
+// rectView is the data of the rectification page: the filings under a
+// 24-hour order (R-PA-3, R-VC-4) by customer, deadline counting down, and
+// those whose access is cut.
+type rectView struct {
+	Groups []rectGroup
+	Cut    []caseRow
+}
+
+func (c *Console) rectifications(w http.ResponseWriter, r *request) {
+	ctx := r.Context()
+	page, err := c.svc.Cases(ctx, beian.CaseFilter{Status: beian.StatusRectifying, Limit: 200})
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	now := c.svc.Now()
+	v := rectView{}
+	index := map[string]int{}
+	for i := range page.Items {
+		cs := &page.Items[i]
+		row := rectRow{C: cs}
+		if cs.Deadlines.RectifyBy != nil {
+			row.Left, row.Late = durationLeft(now, *cs.Deadlines.RectifyBy), cs.Deadlines.RectifyBy.Before(now)
+		}
+		g, ok := index[cs.CustomerID]
+		if !ok {
+			g = len(v.Groups)
+			index[cs.CustomerID] = g
+			v.Groups = append(v.Groups, rectGroup{CustomerID: cs.CustomerID})
+		}
+		v.Groups[g].Rows = append(v.Groups[g].Rows, row)
+	}
+	cut, err := c.svc.Cases(ctx, beian.CaseFilter{Status: beian.StatusAccessCancelled, Limit: 100})
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	cal, err := c.svc.Calendar(ctx)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
+	v.Cut = rowsOf(cut.Items, cal, now)
+	c.render(w, r, "rectifications", "整改", v)
+}

@@ -99,6 +99,18 @@ func TestEscalationRectifiedInTime(t *testing.T) {
 	b.waitMail("director@test.local", "不配合核验")
 	for _, id := range ids {
 		b.waitCase(id, "rectifying", func(r response) bool { return r.str("status") == "RECTIFYING" })
+	}
+	// The console's 整改 page counts the deadline down, by customer.
+	b.AddStaff("xiaoli", "李专员", "specialist")
+	sc := newStaffClient(t, b.api.URL)
+	sc.mustSignIn("xiaoli")
+	p := sc.get("/console/rectifications")
+	require.Equal(t, 200, p.Status)
+	require.Contains(t, p.Body, "in-time-0.cn")
+	require.Contains(t, p.Body, "in-time-1.cn")
+	require.Contains(t, p.Body, "剩余")
+	require.Equal(t, 1, strings.Count(p.Body, "个备案整改中"), "one customer, one group")
+	for _, id := range ids {
 		b.must(200, b.do("POST", "/api/v1/filings/"+id+"/rectified", tokSpecialist, map[string]any{"note": "已更正资料"}))
 	}
 	time.Sleep(8 * time.Second) // past the deadline and the escalation's look at it
