@@ -361,3 +361,20 @@ func TestConsoleCall(t *testing.T) {
 	require.Contains(t, br.Text("#actions"), "上次核验一致", "the case page says when it was last verified")
 	require.Empty(t, br.Problems())
 }
+
+// TestConsoleRectifications: the 整改 page shows a filing under a 24-hour
+// order with its deadline counting down.
+func TestConsoleRectifications(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.AddStaff("xiaoli", "李专员", beian.RoleSpecialist)
+	id := approvedCase(t, b, "rectify-page.cn")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/rectification", tokSpecialist, map[string]any{"reason": "首页未标明备案号（R-PA-5）", "source": "manual"}))
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "xiaoli")
+	br.ClickAndWait(`nav.menu a[href="/console/rectifications"]`)
+	require.Contains(t, br.Text("main"), "rectify-page.cn")
+	require.Contains(t, br.Text("main"), "剩余 23 小时")
+	br.Screenshot("console-rectifications")
+	require.Empty(t, br.Problems())
+}
