@@ -112,6 +112,9 @@ type AccessAction struct {
 	ConfirmedBy string
 	// ConfirmNote is what tech did, as it said when confirming.
 	ConfirmNote string
+	// CustomerID is the customer of the action's case (read only): tech
+	// sees a customer's cuts together (R-VC-4 stops all of them).
+	CustomerID string
 }
 
 // Transition is one state change of a case, written in one transaction: the

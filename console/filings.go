@@ -733,6 +733,8 @@ func (c *Console) tasks(w http.ResponseWriter, r *request) {
 
 // accessView is the data of tech's page.
 type accessView struct {
+	// Groups are the pending actions by customer, in order of the oldest.
+	Groups     []accessGroup
 	Pending    []beian.AccessAction
 	Confirmed  []beian.AccessAction
 	MayConfirm bool
@@ -749,7 +751,21 @@ func (c *Console) accessActions(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	c.render(w, r, "access", "接入操作", accessView{Pending: pending, Confirmed: done, MayConfirm: desk.MayConfirmAccess(r.who)})
+	v := accessView{Pending: pending, Confirmed: done, MayConfirm: desk.MayConfirmAccess(r.who)}
+	index := map[string]int{}
+	for _, a := range pending {
+		g, ok := index[a.CustomerID]
+		if !ok {
+			g = len(v.Groups)
+			index[a.CustomerID] = g
+			v.Groups = append(v.Groups, accessGroup{CustomerID: a.CustomerID})
+		}
+		v.Groups[g].Actions = append(v.Groups[g].Actions, a)
+		if a.Kind == beian.AccessCancel {
+			v.Groups[g].Cuts++
+		}
+	}
+	c.render(w, r, "access", "接入操作", v)
 }
 
 func (c *Console) confirmAccess(w http.ResponseWriter, r *request) {
@@ -800,4 +816,11 @@ func atoi(s string, def int) int {
 		return def
 	}
 	return n
+}
+
+// accessGroup is one customer's pending access actions.
+type accessGroup struct {
+	CustomerID string
+	Actions    []beian.AccessAction
+	Cuts       int
 }

@@ -154,6 +154,7 @@ func TestConsoleTechSeesAccessActions(t *testing.T) {
 	pending := br.Text("#pending-access")
 	require.Contains(t, pending, "开通接入")
 	require.Contains(t, pending, "tech-console.cn")
+	require.Contains(t, pending, "客户 C-TEST", "grouped by customer")
 	menu := br.Text("nav.menu")
 	require.NotContains(t, menu, "新建申请")
 	require.NotContains(t, menu, "备案申请")

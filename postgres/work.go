@@ -205,12 +205,13 @@ func insertAccessAction(ctx context.Context, tx pgx.Tx, a *beian.AccessAction) e
 }
 
 const accessActionColumns = `id, key, coalesce(case_id::text, ''), kind, status, reason, server_ips,
-	domains, requested_at, confirmed_at, confirmed_by, confirm_note`
+	domains, requested_at, confirmed_at, confirmed_by, confirm_note,
+	coalesce((SELECT customer_id FROM cases WHERE cases.id = access_actions.case_id), '')`
 
 func scanAccessAction(row pgx.CollectableRow) (beian.AccessAction, error) {
 	var a beian.AccessAction
 	err := row.Scan(&a.ID, &a.Key, &a.CaseID, &a.Kind, &a.Status, &a.Reason, &a.ServerIPs, &a.Domains,
-		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy, &a.ConfirmNote)
+		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy, &a.ConfirmNote, &a.CustomerID)
 	a.ServerIPs, a.Domains = nilIfEmpty(a.ServerIPs), nilIfEmpty(a.Domains)
 	return a, err
 }
