@@ -24,8 +24,6 @@ type checkResultJSON struct {
 	Notes []string `json:"notes"`
 }
 
-func violationsError(vs []beian.Violation) error { return desk.ViolationsError(vs) }
-
 // checkFiling is the dry run of POST /filings: every intake rule and the
 // R-IN-5 conflicts, reported at once as violations, changing nothing.
 func (s *Server) checkFiling(c echo.Context) error {

@@ -5,25 +5,25 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/calendar"
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/intake"
+	"github.com/beian/beian/secret"
 	"github.com/beian/beian/workflows"
 )
 
 // dashboardView is the data of the first page.
 type dashboardView struct {
 	// WeekEnd is where "due this week" ends, for the link to the list.
-	WeekEnd      string
-	T            *desk.Today
-	Overdue      []caseRow
-	DueThisWeek  []caseRow
-	Rectifying   []caseRow
-	OverdueCount int
+	WeekEnd     string
+	T           *desk.Today
+	Overdue     []caseRow
+	DueThisWeek []caseRow
+	Rectifying  []caseRow
 }
 
 func (c *Console) dashboard(w http.ResponseWriter, r *request) {
@@ -118,7 +118,7 @@ var filterKeys = []string{"status", "province", "system_province", "bureau_provi
 
 func (c *Console) filings(w http.ResponseWriter, r *request) {
 	q := r.URL.Query()
-	v := listView{Filter: url.Values{}, Provinces: provinceList()}
+	v := listView{Filter: url.Values{}, Provinces: intake.Provinces}
 	for _, k := range filterKeys {
 		if x := strings.TrimSpace(q.Get(k)); x != "" {
 			v.Filter.Set(k, x)
@@ -189,12 +189,6 @@ func (c *Console) filings(w http.ResponseWriter, r *request) {
 		v.First = Base + "/filings?" + v.Filter.Encode()
 	}
 	c.render(w, r, "filings", "备案申请", v)
-}
-
-func provinceList() []string {
-	return []string{"北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
-		"安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆",
-		"四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"}
 }
 
 // deadlineView is one deadline of a case, as a date and as time left.
@@ -496,16 +490,16 @@ type intakeView struct {
 	Masked  map[string]string
 }
 
-func (c *Console) intakeChoices(r *request) (formChoices, error) {
+func (c *Console) intakeChoices(r *request) (formChoices, intake.Rules, error) {
 	rules, err := c.svc.Rules(r.Context())
 	if err != nil {
-		return formChoices{}, err
+		return formChoices{}, intake.Rules{}, err
 	}
-	return choicesFor(r.who, rules), nil
+	return choicesFor(r.who, rules), rules, nil
 }
 
 func (c *Console) newFilingPage(w http.ResponseWriter, r *request) {
-	ch, err := c.intakeChoices(r)
+	ch, _, err := c.intakeChoices(r)
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return
@@ -520,7 +514,7 @@ func (c *Console) newFilingPage(w http.ResponseWriter, r *request) {
 // it passes.
 func (c *Console) newFiling(w http.ResponseWriter, r *request) {
 	ctx := r.Context()
-	ch, err := c.intakeChoices(r)
+	ch, _, err := c.intakeChoices(r)
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return
@@ -619,12 +613,7 @@ func (c *Console) correctPage(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	ch, err := c.intakeChoices(r)
-	if err != nil {
-		c.fail(w, r.Request, r, err)
-		return
-	}
-	rules, err := c.svc.Rules(r.Context())
+	ch, rules, err := c.intakeChoices(r)
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return
@@ -650,7 +639,7 @@ func maskNum(s string) string {
 	if s == "" {
 		return ""
 	}
-	return funcs["mask"].(func(string) string)(s)
+	return secret.Mask(s)
 }
 
 // correct applies a correction (R-RV-4, R-BR-3): every rule is checked
@@ -663,7 +652,7 @@ func (c *Console) correct(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
-	ch, err := c.intakeChoices(r)
+	ch, _, err := c.intakeChoices(r)
 	if err != nil {
 		c.fail(w, r.Request, r, err)
 		return
@@ -807,15 +796,6 @@ func (c *Console) faq(w http.ResponseWriter, r *request) {
 		}
 	}
 	c.render(w, r, "faq", "答复库", v)
-}
-
-// atoi reads a positive integer, def when absent or bad.
-func atoi(s string, def int) int {
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return def
-	}
-	return n
 }
 
 // accessGroup is one customer's pending access actions.

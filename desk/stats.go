@@ -30,18 +30,8 @@ func (s *Service) OpenByStatus(ctx context.Context) ([]Count, error) {
 	if err != nil {
 		return nil, err
 	}
-	by := map[beian.Status]int{}
-	for _, c := range counts {
-		by[c.Status] += c.N
-	}
-	var out []Count
-	for _, st := range beian.AllStatuses {
-		if st.Terminal() {
-			continue
-		}
-		out = append(out, Count{Key: string(st), Label: st.Title(), N: by[st]})
-	}
-	return out, nil
+	byStatus, _, _ := tally(counts)
+	return byStatus, nil
 }
 
 // ProvinceCounts are the open cases by system province (from the server IP,
@@ -58,12 +48,27 @@ func (s *Service) OpenByProvince(ctx context.Context) (ProvinceCounts, error) {
 	if err != nil {
 		return ProvinceCounts{}, err
 	}
+	_, provinces, _ := tally(counts)
+	return provinces, nil
+}
+
+// tally sums the open-case counts by status (lifecycle order, every open
+// status listed) and by province, and in all.
+func tally(counts []beian.StatusCount) (byStatus []Count, provinces ProvinceCounts, total int) {
+	by := map[beian.Status]int{}
 	sys, bur := map[string]int{}, map[string]int{}
 	for _, c := range counts {
+		by[c.Status] += c.N
 		sys[c.Province] += c.N
 		bur[c.BureauProvince] += c.N
+		total += c.N
 	}
-	return ProvinceCounts{System: sortedCounts(sys), Bureau: sortedCounts(bur)}, nil
+	for _, st := range beian.AllStatuses {
+		if !st.Terminal() {
+			byStatus = append(byStatus, Count{Key: string(st), Label: st.Title(), N: by[st]})
+		}
+	}
+	return byStatus, ProvinceCounts{System: sortedCounts(sys), Bureau: sortedCounts(bur)}, total
 }
 
 func sortedCounts(m map[string]int) []Count {
@@ -299,20 +304,7 @@ func (s *Service) Dashboard(ctx context.Context) (*Today, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	by := map[beian.Status]int{}
-	sys, bur := map[string]int{}, map[string]int{}
-	for _, c := range counts {
-		by[c.Status] += c.N
-		sys[c.Province] += c.N
-		bur[c.BureauProvince] += c.N
-		t.OpenTotal += c.N
-	}
-	for _, st := range beian.AllStatuses {
-		if !st.Terminal() {
-			t.ByStatus = append(t.ByStatus, Count{Key: string(st), Label: st.Title(), N: by[st]})
-		}
-	}
-	t.Provinces = ProvinceCounts{System: sortedCounts(sys), Bureau: sortedCounts(bur)}
+	t.ByStatus, t.Provinces, t.OpenTotal = tally(counts)
 	return t, nil
 }
 
