@@ -83,6 +83,12 @@ const (
 	AccessConfirmed = "confirmed"
 )
 
+// Whom an access action is addressed to.
+const (
+	AddresseeTech           = "tech"            // 技术部
+	AddresseeTechSupervisor = "tech_supervisor" // 技术部主管: an escalation's stop (R-VC-4)
+)
+
 // AccessKindTitle is how staff name an access action's kind (R-AC).
 func AccessKindTitle(kind string) string {
 	switch kind {
@@ -112,6 +118,9 @@ type AccessAction struct {
 	ConfirmedBy string
 	// ConfirmNote is what tech did, as it said when confirming.
 	ConfirmNote string
+	// AddressedTo is whom the action is for: AddresseeTech, or
+	// AddresseeTechSupervisor when an escalation stops a customer (R-VC-4).
+	AddressedTo string
 	// CustomerID is the customer of the action's case (read only): tech
 	// sees a customer's cuts together (R-VC-4 stops all of them).
 	CustomerID string

@@ -12,12 +12,32 @@ const (
 )
 
 // CallerCompany is how the specialist introduces the company on a
-// verification call: 中网科技 for Jiangsu, 安徽易速网络 for Anhui (R-VC-2).
-func CallerCompany(systemProvince string) string {
-	if systemProvince == "安徽" {
-		return "安徽易速网络"
+// verification call (R-VC-2): the short form of the access provider of the
+// case's data centre (R-ENT-1), so 中网科技（苏州）股份有限公司 is 中网科技
+// and 安徽易速网络科技有限公司 is 安徽易速网络. A data centre with a new
+// provider needs no code change.
+func CallerCompany(accessProvider string) string {
+	s := strings.TrimSpace(accessProvider)
+	// A place in brackets is part of the registered name, not of how
+	// people say it: 中网科技（苏州） → 中网科技.
+	for _, br := range [][2]string{{"（", "）"}, {"(", ")"}} {
+		if i := strings.Index(s, br[0]); i > 0 {
+			if j := strings.Index(s[i:], br[1]); j > 0 {
+				s = s[:i] + s[i+j+len(br[1]):]
+			}
+		}
 	}
-	return "中网科技"
+	// The legal form goes; the manual says 安徽易速网络 without 科技 but
+	// 中网科技 with it, so 科技 goes only with a plain 有限公司.
+	for _, suffix := range []string{"股份有限公司", "科技有限公司", "有限责任公司", "有限公司"} {
+		if t, ok := strings.CutSuffix(s, suffix); ok && t != "" {
+			return t
+		}
+	}
+	if s == "" {
+		return "我司"
+	}
+	return s
 }
 
 // VerificationScript is the verification call script (真实性核验电话) of
@@ -35,7 +55,7 @@ func VerificationScript(c *Case) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "1. 您好！请问是%s吗？\n", who)
-	fmt.Fprintf(&b, "2. 我是%s的网站备案核查专员，联系您是需要对“%s”网站进行真实性核验，大约1分钟时间，请予以配合？\n", CallerCompany(c.Routing.Province), site)
+	fmt.Fprintf(&b, "2. 我是%s的网站备案核查专员，联系您是需要对“%s”网站进行真实性核验，大约1分钟时间，请予以配合？\n", CallerCompany(c.Routing.AccessProvider), site)
 	b.WriteString("   如对方不方便：“请问您什么时间方便，我再联络您核对？”记下时间，准时再次拨通电话核对。\n")
 	b.WriteString("3. 感谢您的配合，请回答以下问题（与核验单上的信息核对）：\n")
 	fmt.Fprintf(&b, "   a) %s（应为：%s）\n", nameQ, c.Sponsor.Name)

@@ -47,6 +47,9 @@ type Config struct {
 	StaffAlerts []string
 	// TechMailbox receives access actions for tech (技术部), if set.
 	TechMailbox string
+	// TechSupervisorMailbox receives an escalation's stops and restores
+	// (技术部主管, R-VC-4); TechMailbox when empty.
+	TechSupervisorMailbox string
 	// SampleSize is how many filings the daily sampling calls (R-PA-1).
 	SampleSize int
 	// GMMailbox is the general manager's, told when an escalation cuts access (R-VC-4).

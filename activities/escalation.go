@@ -53,21 +53,34 @@ func (a *Activities) EscalationOrder(ctx context.Context, r workflows.Escalation
 	reason := fmt.Sprintf("核验电话发现%s（%s），按 R-VC-4 限期 24 小时整改", what, r.Trigger.CaseNo)
 	var ordered []string
 	var lines []string
+	// by is the latest of the filings' own deadlines: their workflows'
+	// timers cut access then, and the escalation looks after them.
+	var by time.Time
 	for _, c := range live {
+		due := c.Deadlines.RectifyBy
 		if c.Status == beian.StatusApproved {
-			_, err := a.Caller.Act(ctx, c.ID, beian.ActionRequireRectify, workflows.ActionRequest{
+			st, err := a.Caller.Act(ctx, c.ID, beian.ActionRequireRectify, workflows.ActionRequest{
 				Actor: "escalation", Reason: reason, Source: "verification",
 			}, "escalation:"+r.Key+":"+c.ID)
-			if err != nil && beian.ErrorCode(err) != beian.CodeInvalidState {
+			if beian.ErrorCode(err) == beian.CodeInvalidState {
+				continue // it left APPROVED meanwhile: nothing to order
+			}
+			if err != nil {
 				return workflows.EscalationOrdered{}, appErr(err)
 			}
+			due = st.RectifyBy
+		} else if c.Status != beian.StatusRectifying {
+			continue
 		}
-		if c.Status == beian.StatusApproved || c.Status == beian.StatusRectifying {
-			ordered = append(ordered, c.ID)
-			lines = append(lines, fmt.Sprintf("%s %s %s", c.CaseNo, c.PrimaryName(), c.FilingNumber))
+		ordered = append(ordered, c.ID)
+		lines = append(lines, fmt.Sprintf("%s %s %s", c.CaseNo, c.PrimaryName(), c.FilingNumber))
+		if due != nil && due.After(by) {
+			by = *due
 		}
 	}
-	by := time.Now().Add(a.Config.RectifyWithin)
+	if by.IsZero() {
+		by = time.Now().Add(a.Config.RectifyWithin)
+	}
 	to := []string{}
 	if cu.ManagerSuperior.Email != "" {
 		to = append(to, cu.ManagerSuperior.Email)

@@ -64,13 +64,14 @@ type accessActionJSON struct {
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	ConfirmedBy string     `json:"confirmed_by,omitempty"`
 	ConfirmNote string     `json:"confirm_note,omitempty"`
+	AddressedTo string     `json:"addressed_to"`
 }
 
 func accessActionToJSON(a beian.AccessAction) accessActionJSON {
 	return accessActionJSON{
 		ID: a.ID, FilingID: a.CaseID, Kind: a.Kind, Status: a.Status, Reason: a.Reason,
 		ServerIPs: nonNil(a.ServerIPs), Domains: nonNil(a.Domains), RequestedAt: a.RequestedAt.In(shanghai),
-		ConfirmedAt: inShanghai(a.ConfirmedAt), ConfirmedBy: a.ConfirmedBy, ConfirmNote: a.ConfirmNote,
+		ConfirmedAt: inShanghai(a.ConfirmedAt), ConfirmedBy: a.ConfirmedBy, ConfirmNote: a.ConfirmNote, AddressedTo: a.AddressedTo,
 	}
 }
 

@@ -178,9 +178,13 @@ func TestConsoleTechSeesAccessActions(t *testing.T) {
 }
 
 // approvedCase drives a case to APPROVED over the API and returns its ID.
-func approvedCase(t *testing.T, b *bundle, domain string) string {
+func approvedCase(t *testing.T, b *bundle, domain string, edit ...func(body map[string]any)) string {
 	t.Helper()
-	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling(domain)))
+	body := personFiling(domain)
+	for _, e := range edit {
+		e(body)
+	}
+	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, body))
 	id := created.str("id")
 	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
 	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}))

@@ -19,9 +19,13 @@ func TestEscalation(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{Rectify: 3 * time.Second})
 	var ids []string
-	for i := range 3 {
+	for i := range 2 {
 		ids = append(ids, approvedCase(t, b, fmt.Sprintf("escalate-%d.cn", i)))
 	}
+	// The third filing is served from two addresses: one cut for each.
+	ids = append(ids, approvedCase(t, b, "escalate-2.cn", func(body map[string]any) {
+		body["website"].(map[string]any)["server_ips"] = []string{"198.51.100.7", "198.51.100.9"}
+	}))
 	call := openCall(t, b, ids[0])
 	r := b.must(200, b.do("POST", "/api/v1/tasks/"+call["id"].(string)+"/complete", tokSpecialist,
 		map[string]any{"outcome": "false_info", "note": "对方称从未申请过该网站"}))
@@ -53,14 +57,19 @@ func TestEscalation(t *testing.T) {
 
 	// Tech carries out the cuts.
 	pending := b.must(200, b.do("GET", "/api/v1/access-actions?status=pending", tokTech, nil))
-	cuts := 0
+	cuts := map[string]int{}
 	for _, it := range pending.get("items").([]any) {
 		if a := it.(map[string]any); a["kind"] == "cancel" {
-			cuts++
+			require.Equal(t, "tech_supervisor", a["addressed_to"], "an escalation's stop is for tech's supervisor")
+			require.Len(t, a["server_ips"], 1, "one action per server IP")
+			cuts[a["filing_id"].(string)]++
 			b.must(200, b.do("POST", "/api/v1/access-actions/"+a["id"].(string)+"/confirm", tokTech, map[string]any{"note": "已停止接入"}))
 		}
 	}
-	require.Equal(t, 3, cuts, "one cut per filing")
+	require.Equal(t, map[string]int{ids[0]: 1, ids[1]: 1, ids[2]: 2}, cuts, "one cut per filing and server IP")
+	for _, d := range []string{"escalate-0.cn", "escalate-1.cn", "escalate-2.cn"} {
+		b.waitMail("techboss@test.local", d)
+	}
 
 	// No restore before a new verification passes; then it is 整改合格.
 	refused := b.must(409, b.do("POST", "/api/v1/filings/"+ids[1]+"/restore-access", tokSupervisor, map[string]any{"reason": "客户已整改"}))

@@ -65,6 +65,9 @@ type Config struct {
 	RectifyWithin     time.Duration // R-PA-3, R-VC-4: 24 h
 	StaffAlerts       []string      // besides the province mailbox
 	TechMailbox       string        // tech's work orders, when set
+	// TechSupervisorMailbox gets an escalation's stops and restores
+	// (R-VC-4); TechMailbox when empty.
+	TechSupervisorMailbox string
 }
 
 // Input is one event on one case, with what its effects need loaded.
@@ -207,14 +210,38 @@ func (s *step) note(text string) {
 	s.t.Event.Detail += text
 }
 
-// access orders tech to open, cancel or restore the case's access (R-AC-1).
-func (s *step) access(kind, reason string) {
-	s.t.AccessActions = append(s.t.AccessActions, beian.AccessAction{
-		Key: s.key("access-" + kind), CaseID: s.c.ID, Kind: kind, Status: beian.AccessPending,
-		Reason: reason, ServerIPs: s.c.Website.ServerIPs, Domains: s.c.Website.Domains, RequestedAt: s.in.At,
-	})
-	if s.in.Config.TechMailbox != "" {
-		s.mail("tech-"+kind, []string{s.in.Config.TechMailbox}, notices.AccessActionForTech(s.c, kind, reason))
+// access orders tech to open, cancel or restore the case's access (R-AC-1):
+// one action per server IP, so tech confirms each address it changed and
+// network control gets one key per address. A stop or restore of an
+// escalation (R-VC-4) is addressed to tech's supervisor.
+func (s *step) access(kind, reason string) { s.accessFor(kind, reason, beian.AddresseeTech) }
+
+// accessFor is access addressed to tech or to tech's supervisor.
+func (s *step) accessFor(kind, reason, to string) {
+	ips := s.c.Website.ServerIPs
+	if len(ips) == 0 {
+		ips = []string{""}
+	}
+	for _, ip := range ips {
+		key := s.key("access-" + kind)
+		var on []string
+		if ip != "" {
+			key += "/" + ip
+			on = []string{ip}
+		}
+		s.t.AccessActions = append(s.t.AccessActions, beian.AccessAction{
+			Key: key, CaseID: s.c.ID, Kind: kind, Status: beian.AccessPending, AddressedTo: to,
+			Reason: reason, ServerIPs: on, Domains: s.c.Website.Domains, RequestedAt: s.in.At,
+		})
+	}
+	mailbox := s.in.Config.TechMailbox
+	msg := notices.AccessActionForTech(s.c, kind, reason)
+	if to == beian.AddresseeTechSupervisor {
+		mailbox = nonEmpty(s.in.Config.TechSupervisorMailbox, mailbox)
+		msg = notices.AccessActionForTechSupervisor(s.c, kind, reason)
+	}
+	if mailbox != "" {
+		s.mail("tech-"+kind, []string{mailbox}, msg)
 	}
 }
 
@@ -400,15 +427,26 @@ func restoreAccess(s *step) error {
 		return beian.Errorf(beian.CodeInvalidState, "取消接入申请本身不能恢复接入；请在原备案申请上操作")
 	}
 	// A cut that tech never carried out needs no restore: the restore
-	// would tell tech to undo what it has not done (R-AC-1).
-	for i := len(s.in.AccessActions) - 1; i >= 0; i-- {
-		if a := s.in.AccessActions[i]; a.Kind == beian.AccessCancel {
-			if a.Status != beian.AccessConfirmed {
-				return beian.Errorf(beian.CodeInvalidState, "取消接入（%s 提出）技术部尚未确认执行，无需恢复；请先由技术部确认，或核实后再恢复", a.RequestedAt.In(shanghai).Format("2006-01-02 15:04"))
-			}
-			break
+	// would tell tech to undo what it has not done (R-AC-1). The last cut
+	// is one action per server IP, all requested at once; each must be
+	// confirmed.
+	var last time.Time
+	for _, a := range s.in.AccessActions {
+		if a.Kind == beian.AccessCancel && a.RequestedAt.After(last) {
+			last = a.RequestedAt
 		}
 	}
+	var unconfirmed []string
+	for _, a := range s.in.AccessActions {
+		if a.Kind == beian.AccessCancel && a.RequestedAt.Equal(last) && a.Status != beian.AccessConfirmed {
+			unconfirmed = append(unconfirmed, strings.Join(a.ServerIPs, " "))
+		}
+	}
+	if len(unconfirmed) > 0 {
+		return beian.Errorf(beian.CodeInvalidState, "取消接入（%s 提出，服务器 %s）技术部尚未确认执行，无需恢复；请先由技术部确认，或核实后再恢复",
+			last.In(shanghai).Format("2006-01-02 15:04"), strings.Join(unconfirmed, "、"))
+	}
+	to := beian.AddresseeTech
 	if s.c.RectifySource == "verification" { // R-VC-4: restored only after a new verification passes
 		var cut time.Time
 		for _, a := range s.in.AccessActions {
@@ -420,13 +458,14 @@ func restoreAccess(s *step) error {
 			return beian.Errorf(beian.CodeInvalidState, "因核验发现问题而停止的接入，须先完成一次核验一致的电话，才能恢复（R-VC-4）")
 		}
 		s.note("整改合格")
+		to = beian.AddresseeTechSupervisor
 	}
 	s.event("access_restored")
 	if s.req.Reason != "" {
 		s.note(s.req.Reason)
 	}
 	s.setStatus(beian.StatusApproved)
-	s.access(beian.AccessRestore, nonEmpty(s.req.Reason, "恢复接入"))
+	s.accessFor(beian.AccessRestore, nonEmpty(s.req.Reason, "恢复接入"), to)
 	s.toFiler("access-restored", notices.AccessRestored(s.c))
 	return nil
 }
@@ -481,7 +520,11 @@ func rectifyExpired(s *step) error {
 	c.Deadlines.RectifyBy = nil
 	s.setStatus(beian.StatusAccessCancelled)
 	reason := "24小时内未完成整改：" + c.RectifyReason
-	s.access(beian.AccessCancel, reason)
+	to := beian.AddresseeTech
+	if c.RectifySource == "verification" { // R-VC-4: all of the customer's access, by tech's supervisor
+		to = beian.AddresseeTechSupervisor
+	}
+	s.accessFor(beian.AccessCancel, reason, to)
 	s.toFiler("access-cancelled", notices.AccessCancelled(c, reason))
 	return nil
 }

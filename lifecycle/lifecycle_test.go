@@ -1,6 +1,7 @@
 package lifecycle_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +378,69 @@ func TestCallbackRow(t *testing.T) {
 	if _, err := lifecycle.Apply(lifecycle.Input{Case: newCase(beian.StatusApproved), Seq: 4, Event: "verification-result", At: at, Task: task, Calendar: cal,
 		Request: lifecycle.Request{TaskID: "t-1", Outcome: "callback", CallbackAt: at}}); beian.ErrorCode(err) != beian.CodeInvalid {
 		t.Fatalf("a callback now: %v", err)
+	}
+}
+
+// TestEscalationStopIsPerServerIPForTheSupervisor: a filing of an escalated
+// customer not rectified in time gets one cut per server IP, addressed to
+// tech's supervisor and mailed to the supervisor's mailbox (R-VC-4); an
+// ordinary expiry (a sweep, R-PA-3) goes to tech. The restore that follows
+// waits for every one of the cuts, and goes to the supervisor too.
+func TestEscalationStopIsPerServerIPForTheSupervisor(t *testing.T) {
+	cfg := lifecycle.Config{TechMailbox: "tech@test.local", TechSupervisorMailbox: "techboss@test.local"}
+	for _, src := range []string{"verification", "sweep"} {
+		c := newCase(beian.StatusRectifying)
+		c.Website.ServerIPs = []string{"198.51.100.7", "198.51.100.8", "2001:db8::7"}
+		c.RectifyReason, c.RectifySource = "核验发现信息虚假", src
+		out, err := lifecycle.Apply(lifecycle.Input{Case: c, Seq: 5, Event: lifecycle.EventRectifyExpired, At: at, Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, box := beian.AddresseeTech, "tech@test.local"
+		if src == "verification" {
+			want, box = beian.AddresseeTechSupervisor, "techboss@test.local"
+		}
+		acts := out.Transition.AccessActions
+		if len(acts) != 3 {
+			t.Fatalf("%s: %d access actions, want one per server IP: %+v", src, len(acts), acts)
+		}
+		keys := map[string]bool{}
+		for i, a := range acts {
+			if a.Kind != beian.AccessCancel || a.AddressedTo != want || len(a.ServerIPs) != 1 || a.ServerIPs[0] != c.Website.ServerIPs[i] {
+				t.Fatalf("%s: action %d = %+v", src, i, a)
+			}
+			keys[a.Key] = true
+		}
+		if len(keys) != 3 {
+			t.Fatalf("%s: keys not distinct: %v", src, keys)
+		}
+		var mailed []string
+		for _, m := range out.Transition.Mails {
+			if strings.HasSuffix(m.Key, "tech-cancel") {
+				mailed = append(mailed, m.To...)
+			}
+		}
+		if len(mailed) != 1 || mailed[0] != box {
+			t.Fatalf("%s: tech mail to %v, want %s", src, mailed, box)
+		}
+		if src != "verification" {
+			continue
+		}
+		// Two of three cuts confirmed: the restore names the third.
+		verified := at.Add(2 * time.Hour)
+		c = out.Transition.Case
+		c.LastVerifiedAt = &verified
+		done := slices.Clone(acts)
+		done[0].Status, done[1].Status = beian.AccessConfirmed, beian.AccessConfirmed
+		in := lifecycle.Input{Case: c, Seq: 6, Event: "restore-access", At: at.Add(3 * time.Hour), Config: cfg, AccessActions: done}
+		_, err = lifecycle.Apply(in)
+		if beian.ErrorCode(err) != beian.CodeInvalidState || !strings.Contains(err.Error(), "2001:db8::7") {
+			t.Fatalf("restore with one cut unconfirmed: %v", err)
+		}
+		done[2].Status = beian.AccessConfirmed
+		out, err = lifecycle.Apply(in)
+		if err != nil || len(out.Transition.AccessActions) != 3 || out.Transition.AccessActions[0].AddressedTo != beian.AddresseeTechSupervisor {
+			t.Fatalf("restore after every cut: %v %+v", err, out.Transition.AccessActions)
+		}
 	}
 }

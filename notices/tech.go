@@ -42,3 +42,16 @@ func BureauSignalRefused(c *beian.Case, decision, number, reason string) Message
 	fmt.Fprintf(&b, "结论：%s\n备案号：%s\n原因：%s\n\n请核对管局系统中的状态并手工处理。\n", decision, number, reason)
 	return Message{Subject: fmt.Sprintf("【需处理】管局结果未能应用 %s %s", c.CaseNo, c.PrimaryName()), Body: b.String()}
 }
+
+// AccessActionForTechSupervisor is the work order of an escalation (R-VC-4)
+// to tech's supervisor (技术部主管): stop, or after a passing verification
+// call restore, every server of the filing.
+func AccessActionForTechSupervisor(c *beian.Case, kind, reason string) Message {
+	m := AccessActionForTech(c, kind, reason)
+	m.Body = strings.Replace(m.Body, "技术部同事：", "技术部主管：\n\n该客户的备案因核验发现虚假信息或不配合核验、逾期未整改（R-VC-4），须停止该客户的全部网络接入；以下每个服务器IP须分别确认。", 1)
+	if kind == beian.AccessRestore {
+		m.Body = strings.Replace(m.Body, "逾期未整改（R-VC-4），须停止该客户的全部网络接入；以下每个服务器IP须分别确认。", "已重新核验一致（整改合格），可恢复接入；以下每个服务器IP须分别确认。", 1)
+	}
+	m.Subject = "【主管】" + m.Subject
+	return m
+}

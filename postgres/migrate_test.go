@@ -48,12 +48,16 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 	files, err := filepath.Glob("migrations/*.sql")
 	require.NoError(t, err)
 	require.Equal(t, len(files), version, "every migration is applied")
-	require.Len(t, files, 10, "a new migration is counted here: check that its tables exist below")
+	require.Len(t, files, 11, "a new migration is counted here: check that its tables exist below")
 	var tables int
 	require.NoError(t, db.Pool().QueryRow(ctx,
 		`SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
 		 AND tablename IN ('cases', 'staff', 'staff_sessions', 'login_failures')`).Scan(&tables))
 	require.Equal(t, 4, tables)
+	var addressed int
+	require.NoError(t, db.Pool().QueryRow(ctx,
+		`SELECT count(*) FROM information_schema.columns WHERE table_name = 'access_actions' AND column_name = 'addressed_to'`).Scan(&addressed))
+	require.Equal(t, 1, addressed, "011 adds access_actions.addressed_to")
 }
 
 func TestOpenUnreachable(t *testing.T) {

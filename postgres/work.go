@@ -188,12 +188,12 @@ func insertAccessAction(ctx context.Context, tx pgx.Tx, a *beian.AccessAction) e
 	)
 	err := tx.QueryRow(ctx, `
 		INSERT INTO access_actions (id, key, case_id, kind, status, reason, server_ips, domains,
-			requested_at, confirmed_at, confirmed_by)
-		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), $10, $11)
+			requested_at, confirmed_at, confirmed_by, addressed_to)
+		VALUES (coalesce($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()), $10, $11, $12)
 		ON CONFLICT (key) DO NOTHING
 		RETURNING id, requested_at`,
 		nullUUID(a.ID), a.Key, nullUUID(a.CaseID), a.Kind, a.Status, a.Reason, nonNil(a.ServerIPs),
-		nonNil(a.Domains), nullTime(a.RequestedAt), a.ConfirmedAt, a.ConfirmedBy).Scan(&id, &requested)
+		nonNil(a.Domains), nullTime(a.RequestedAt), a.ConfirmedAt, a.ConfirmedBy, addressee(a.AddressedTo)).Scan(&id, &requested)
 	if errors.Is(err, pgx.ErrNoRows) {
 		err = tx.QueryRow(ctx, `SELECT id, requested_at FROM access_actions WHERE key = $1`, a.Key).Scan(&id, &requested)
 	}
@@ -204,14 +204,21 @@ func insertAccessAction(ctx context.Context, tx pgx.Tx, a *beian.AccessAction) e
 	return nil
 }
 
+func addressee(s string) string {
+	if s == "" {
+		return beian.AddresseeTech
+	}
+	return s
+}
+
 const accessActionColumns = `id, key, coalesce(case_id::text, ''), kind, status, reason, server_ips,
-	domains, requested_at, confirmed_at, confirmed_by, confirm_note,
+	domains, requested_at, confirmed_at, confirmed_by, confirm_note, addressed_to,
 	coalesce((SELECT customer_id FROM cases WHERE cases.id = access_actions.case_id), '')`
 
 func scanAccessAction(row pgx.CollectableRow) (beian.AccessAction, error) {
 	var a beian.AccessAction
 	err := row.Scan(&a.ID, &a.Key, &a.CaseID, &a.Kind, &a.Status, &a.Reason, &a.ServerIPs, &a.Domains,
-		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy, &a.ConfirmNote, &a.CustomerID)
+		&a.RequestedAt, &a.ConfirmedAt, &a.ConfirmedBy, &a.ConfirmNote, &a.AddressedTo, &a.CustomerID)
 	a.ServerIPs, a.Domains = nilIfEmpty(a.ServerIPs), nilIfEmpty(a.Domains)
 	return a, err
 }

@@ -42,30 +42,34 @@ type Config struct {
 	SampleSize int
 	// GMMailbox is the general manager's, told when an escalation cuts access (R-VC-4).
 	GMMailbox string
+	// TechSupervisorMailbox is tech's supervisor's: an escalation's stops
+	// and restores go there (R-VC-4); BEIAN_TECH_MAILBOX when empty.
+	TechSupervisorMailbox string
 }
 
 // loadConfig reads the environment. Missing required settings are reported
 // together, never one at a time.
 func loadConfig(getenv func(string) string) (Config, error) {
 	c := Config{
-		HTTPAddr:          or(getenv("HTTP_ADDR"), ":8080"),
-		DatabaseURL:       getenv("DATABASE_URL"),
-		TemporalAddress:   or(getenv("TEMPORAL_ADDRESS"), "localhost:7233"),
-		TemporalNamespace: or(getenv("TEMPORAL_NAMESPACE"), "default"),
-		SMTPURL:           getenv("SMTP_URL"),
-		MailFrom:          or(getenv("MAIL_FROM"), "beian@localhost"),
-		DNSResolvers:      list(getenv("DNS_RESOLVERS")),
-		SecretKey:         getenv("BEIAN_SECRET_KEY"),
-		StaffAlerts:       list(getenv("BEIAN_STAFF_ALERTS")),
-		TechMailbox:       getenv("BEIAN_TECH_MAILBOX"),
-		AccessWebhookURL:  getenv("BEIAN_ACCESS_WEBHOOK_URL"),
-		AccessWebhookKey:  getenv("BEIAN_ACCESS_WEBHOOK_SECRET"),
-		LogLevel:          or(getenv("LOG_LEVEL"), "info"),
-		MetricsToken:      getenv("METRICS_TOKEN"),
-		AdminPassword:     getenv("BEIAN_ADMIN_PASSWORD"),
-		TemporalUIURL:     strings.TrimRight(getenv("TEMPORAL_UI_URL"), "/"),
-		GMMailbox:         getenv("BEIAN_GM_MAILBOX"),
-		RectifyWithin:     24 * time.Hour,
+		HTTPAddr:              or(getenv("HTTP_ADDR"), ":8080"),
+		DatabaseURL:           getenv("DATABASE_URL"),
+		TemporalAddress:       or(getenv("TEMPORAL_ADDRESS"), "localhost:7233"),
+		TemporalNamespace:     or(getenv("TEMPORAL_NAMESPACE"), "default"),
+		SMTPURL:               getenv("SMTP_URL"),
+		MailFrom:              or(getenv("MAIL_FROM"), "beian@localhost"),
+		DNSResolvers:          list(getenv("DNS_RESOLVERS")),
+		SecretKey:             getenv("BEIAN_SECRET_KEY"),
+		StaffAlerts:           list(getenv("BEIAN_STAFF_ALERTS")),
+		TechMailbox:           getenv("BEIAN_TECH_MAILBOX"),
+		AccessWebhookURL:      getenv("BEIAN_ACCESS_WEBHOOK_URL"),
+		AccessWebhookKey:      getenv("BEIAN_ACCESS_WEBHOOK_SECRET"),
+		LogLevel:              or(getenv("LOG_LEVEL"), "info"),
+		MetricsToken:          getenv("METRICS_TOKEN"),
+		AdminPassword:         getenv("BEIAN_ADMIN_PASSWORD"),
+		TemporalUIURL:         strings.TrimRight(getenv("TEMPORAL_UI_URL"), "/"),
+		GMMailbox:             getenv("BEIAN_GM_MAILBOX"),
+		TechSupervisorMailbox: getenv("BEIAN_TECH_SUPERVISOR_MAILBOX"),
+		RectifyWithin:         24 * time.Hour,
 	}
 	var problems []string
 	var err error

@@ -155,7 +155,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		}
 		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
 			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin,
-			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox, SampleSize: cfg.SampleSize, GMMailbox: cfg.GMMailbox,
+			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox, SampleSize: cfg.SampleSize, GMMailbox: cfg.GMMailbox, TechSupervisorMailbox: cfg.TechSupervisorMailbox,
 		}}
 		if cfg.AccessWebhookURL != "" {
 			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}

@@ -117,7 +117,7 @@ func Start(t testing.TB, o Options) *Stack {
 	engine := &worker.Engine{Client: srv.Client()}
 	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
 		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
-		StaffAlerts: []string{"supervisor@test.local"}, GMMailbox: "gm@test.local",
+		StaffAlerts: []string{"supervisor@test.local"}, GMMailbox: "gm@test.local", TechSupervisorMailbox: "techboss@test.local",
 	}}
 	s := &Stack{t: t, DB: db, Temporal: srv.Client(), TemporalAddress: srv.FrontendHostPort(), Mail: cat, Acts: acts}
 	s.StartWorker()
