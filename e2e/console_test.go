@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -143,9 +144,16 @@ func TestConsoleIntakeToApproval(t *testing.T) {
 // its pages).
 func TestConsoleTechSeesAccessActions(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{})
+	b := setup(t, options{Rectify: 2 * time.Second})
 	b.AddStaff("jishu", "技术部小王", beian.RoleTech)
 	id := approvedCase(t, b, "tech-console.cn")
+	// A filing of an escalated customer not rectified in time: its stop is
+	// for tech's supervisor, one per server IP (R-VC-4).
+	cut := approvedCase(t, b, "tech-console-cut.cn", func(body map[string]any) {
+		body["website"].(map[string]any)["server_ips"] = []string{"198.51.100.7", "198.51.100.9"}
+	})
+	b.must(200, b.do("POST", "/api/v1/filings/"+cut+"/rectification", tokSpecialist, map[string]any{"reason": "核验发现信息虚假", "source": "verification"}))
+	b.waitCase(cut, "cut", func(r response) bool { return r.str("status") == "ACCESS_CANCELLED" })
 	br := browser.Start(t)
 	base := b.api.URL
 
@@ -155,6 +163,8 @@ func TestConsoleTechSeesAccessActions(t *testing.T) {
 	require.Contains(t, pending, "开通接入")
 	require.Contains(t, pending, "tech-console.cn")
 	require.Contains(t, pending, "客户 C-TEST", "grouped by customer")
+	require.Equal(t, 2, strings.Count(pending, "致技术部主管"), "two stops for the supervisor, one per server IP")
+	require.Contains(t, pending, "停止接入 2 项")
 	menu := br.Text("nav.menu")
 	require.NotContains(t, menu, "新建申请")
 	require.NotContains(t, menu, "备案申请")

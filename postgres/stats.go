@@ -113,7 +113,7 @@ func (db *DB) CaseAccessActions(ctx context.Context, caseID string) ([]beian.Acc
 	}
 	rows, _ := db.pool.Query(ctx, `
 		SELECT `+accessActionColumns+` FROM access_actions WHERE case_id = $1
-		ORDER BY requested_at, id`, caseID)
+		ORDER BY requested_at, key`, caseID)
 	actions, err := pgx.CollectRows(rows, scanAccessAction)
 	if err != nil {
 		return nil, fmt.Errorf("access actions of case %s: %w", caseID, err)
@@ -147,7 +147,7 @@ func (db *DB) PendingAccessActions(ctx context.Context, limit int) ([]beian.Acce
 	}
 	rows, _ := db.pool.Query(ctx, `
 		SELECT `+accessActionColumns+` FROM access_actions WHERE status = 'pending'
-		ORDER BY requested_at, id LIMIT $1`, limit)
+		ORDER BY requested_at, key LIMIT $1`, limit)
 	actions, err := pgx.CollectRows(rows, scanAccessAction)
 	if err != nil {
 		return nil, 0, fmt.Errorf("pending access actions: %w", err)

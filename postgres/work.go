@@ -229,7 +229,7 @@ func (db *DB) ListAccessActions(ctx context.Context, status string) ([]beian.Acc
 	rows, _ := db.pool.Query(ctx, `
 		SELECT `+accessActionColumns+` FROM access_actions
 		WHERE ($1 = '' OR status = $1)
-		ORDER BY requested_at, id`, status)
+		ORDER BY requested_at, key`, status)
 	actions, err := pgx.CollectRows(rows, scanAccessAction)
 	if err != nil {
 		return nil, fmt.Errorf("list access actions: %w", err)
