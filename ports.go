@@ -218,6 +218,7 @@ type Correction struct {
 // Errors are *Error with CodeNotFound, CodeDomainConflict (message names the
 // case holding the domain) or CodeSponsorConflict where they apply.
 type Store interface {
+	SweepStore
 	// CreateCase inserts c with its domains and a "created" event; it sets
 	// c.ID, c.CaseNo, c.CreatedAt and c.UpdatedAt.
 	CreateCase(ctx context.Context, c *Case) error
