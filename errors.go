@@ -15,6 +15,7 @@ const (
 	CodeInvalidState     = "INVALID_STATE"    // 409: the case's status does not allow the action
 	CodeDomainConflict   = "DOMAIN_CONFLICT"  // 409, R-IN-5
 	CodeSponsorConflict  = "SPONSOR_CONFLICT" // 409, R-IN-5
+	CodeDomainElsewhere  = "DOMAIN_ELSEWHERE" // 409, R-RV-2: a domain resolves to another provider's IP
 	CodeIdempotencyReuse = "IDEMPOTENCY_KEY_REUSED"
 	CodeViolations       = "RULE_VIOLATIONS"  // 422
 	CodeTooLarge         = "TOO_LARGE"        // 413

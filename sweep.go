@@ -75,15 +75,17 @@ type SweepTarget struct {
 // SweepFinding is what the sweep found for one domain, with its evidence
 // (the DNS answers, as JSON: names, addresses, resolver, rcode, time).
 type SweepFinding struct {
-	SweepID   string
-	CaseID    string
-	CaseNo    string
-	Domain    string
-	Province  string
-	Class     SweepClass
-	Addresses []string
-	Evidence  []byte
-	CheckedAt time.Time
+	SweepID  string
+	CaseID   string
+	CaseNo   string
+	Domain   string
+	Province string
+	// FilingNumber is the filing's number (read only), for R-PA-5.
+	FilingNumber string
+	Class        SweepClass
+	Addresses    []string
+	Evidence     []byte
+	CheckedAt    time.Time
 	// NotifiedAt is when the filing was sent the shell-site notice (elsewhere).
 	NotifiedAt *time.Time
 	// Homepage is the R-PA-5 check of a domain found ours: "shown",

@@ -50,6 +50,10 @@ type Config struct {
 	// TechSupervisorMailbox receives an escalation's stops and restores
 	// (技术部主管, R-VC-4); TechMailbox when empty.
 	TechSupervisorMailbox string
+	// MarketingMailbox follows up filers whose site left us (R-PA-3 ②).
+	MarketingMailbox string
+	// SweepHomepages turns the R-PA-5 home-page check of the sweep on.
+	SweepHomepages bool
 	// SampleSize is how many filings the daily sampling calls (R-PA-1).
 	SampleSize int
 	// GMMailbox is the general manager's, told when an escalation cuts access (R-VC-4).
@@ -68,6 +72,10 @@ type Activities struct {
 	Escalator Escalator
 	// Callbacker starts the wake-ups of arranged callbacks.
 	Callbacker Callbacker
+	// Domains resolves filed domains for the shell-site sweep (dns.Resolver).
+	Domains DomainChecker
+	// Homepages checks home pages for the filing number (R-PA-5); nil: not checked.
+	Homepages HomepageChecker
 	// Staff are the staff accounts (the sampling's specialists on duty); nil: none.
 	Staff  beian.StaffStore
 	Config Config

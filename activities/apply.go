@@ -82,7 +82,7 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 		},
 		Config: lifecycle.Config{
 			BureauWorkingDays: a.Config.BureauWorkingDays, BureauSLA: a.Config.BureauSLA, RectifyWithin: a.Config.RectifyWithin,
-			StaffAlerts: a.Config.StaffAlerts, TechMailbox: a.Config.TechMailbox, TechSupervisorMailbox: a.Config.TechSupervisorMailbox,
+			StaffAlerts: a.Config.StaffAlerts, TechMailbox: a.Config.TechMailbox, TechSupervisorMailbox: a.Config.TechSupervisorMailbox, MarketingMailbox: a.Config.MarketingMailbox,
 		},
 	}
 	if in.Action == string(beian.ActionCorrections) {

@@ -182,15 +182,24 @@ func (s *Server) materials(c echo.Context) error {
 	return s.act(c, beian.ActionMaterials, workflows.ActionRequest{Received: b.Received})
 }
 
+// review records the review; a pass checks the domains' DNS first (R-RV-2):
+// a domain resolving elsewhere is a 409 DOMAIN_ELSEWHERE unless dns_note
+// says why it may pass.
 func (s *Server) review(c echo.Context) error {
 	var b struct {
 		Result  string   `json:"result"`
 		Reasons []string `json:"reasons"`
+		DNSNote string   `json:"dns_note"`
 	}
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	return s.act(c, beian.ActionReview, workflows.ActionRequest{Result: b.Result, Reasons: b.Reasons})
+	c.Set(ctxCaseID, c.Param("id"))
+	req := workflows.ActionRequest{Result: b.Result, Reasons: b.Reasons}
+	if err := s.desk.Review(c.Request().Context(), s.actor(c), c.Param("id"), req, b.DNSNote, idemKey(c)); err != nil {
+		return err
+	}
+	return s.respondCase(c, c.Param("id"), http.StatusOK)
 }
 
 func (s *Server) corrections(c echo.Context) error {

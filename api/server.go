@@ -93,6 +93,12 @@ func (s *Server) routes() {
 	v1.POST("/filings/:id/rectified", s.rectified, allow(staff...))
 	v1.POST("/filings/:id/restore-access", s.restoreAccess, allow(RoleSupervisor))
 	v1.GET("/filings/:id/mails", s.filingMails, allow(staff...))
+	v1.GET("/filings/:id/dns", s.filingDNS, allow(staff...))
+	v1.GET("/filings/:id/sweeps", s.filingSweeps, allow(staff...))
+	v1.POST("/sweeps", s.startSweep, allow(RoleSupervisor))
+	v1.GET("/sweeps", s.listSweeps, allow(staff...))
+	v1.GET("/sweeps/:id", s.getSweep, allow(staff...))
+	v1.GET("/sweeps/:id/report.xlsx", s.sweepReport, allow(staff...))
 
 	v1.POST("/filings/:id/verification-calls", s.requestCall, allow(staff...))
 	v1.POST("/filings/:id/false-data", s.confirmFalseData, allow(RoleSupervisor))

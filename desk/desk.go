@@ -66,6 +66,10 @@ type Service struct {
 	Rules func(ctx context.Context) (intake.Rules, error)
 	// FAQ is the answer bank (R-FAQ-1); the embedded one when nil.
 	FAQ *faq.Bank
+	// Domains resolves filed domains (R-RV-2); nil: no DNS check at review.
+	Domains DomainChecker
+	// Sweeper starts shell-site sweeps (R-PA-3).
+	Sweeper Sweeper
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
@@ -192,7 +196,7 @@ func HTTPStatus(code string) int {
 		return http.StatusForbidden
 	case beian.CodeNotFound:
 		return http.StatusNotFound
-	case beian.CodeConflict, beian.CodeInvalidState, beian.CodeDomainConflict, beian.CodeSponsorConflict, beian.CodeIdempotencyReuse:
+	case beian.CodeConflict, beian.CodeInvalidState, beian.CodeDomainConflict, beian.CodeSponsorConflict, beian.CodeIdempotencyReuse, beian.CodeDomainElsewhere:
 		return http.StatusConflict
 	case beian.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge

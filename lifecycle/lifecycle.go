@@ -31,7 +31,17 @@ const (
 	EventSignalRefused = "bureau-signal-refused"
 	// EventLinkedOutcome applies the outcome of a linked case to this filing.
 	EventLinkedOutcome = "linked-outcome"
+	// At the 24 hours of a shell-site notice the domains are resolved
+	// again (R-PA-3): back with us, not found, or no answer to go on.
+	EventSweepCleared  = "sweep-cleared"
+	EventSweepNXDomain = "sweep-nxdomain"
+	EventSweepRecheck  = "sweep-recheck"
 )
+
+// SweepRecheckAfter is how long a rectification deadline waits again when
+// the domains could not be resolved at it (R-PA-3: never cut for a
+// resolver's failure).
+const SweepRecheckAfter = time.Hour
 
 // Request is what an event carries; only the fields of its event are read
 // (the workflow's ActionRequest, converted by the activity).
@@ -68,6 +78,8 @@ type Config struct {
 	// TechSupervisorMailbox gets an escalation's stops and restores
 	// (R-VC-4); TechMailbox when empty.
 	TechSupervisorMailbox string
+	// MarketingMailbox follows up filers whose site left us (R-PA-3 ②).
+	MarketingMailbox string
 }
 
 // Input is one event on one case, with what its effects need loaded.
@@ -140,6 +152,9 @@ var effects = map[string]effect{
 	EventPurge:                             purge,
 	EventOverdue:                           overdue,
 	EventRectifyExpired:                    rectifyExpired,
+	EventSweepCleared:                      sweepCleared,
+	EventSweepNXDomain:                     sweepNXDomain,
+	EventSweepRecheck:                      sweepRecheck,
 }
 
 // Apply computes the effects of one event. The case's status has been
@@ -295,6 +310,9 @@ func review(s *step) error {
 		return beian.Errorf(beian.CodeInvalidState, "材料尚未收齐，不能审核通过：%s", strings.Join(missing(c), "、"))
 	}
 	c.ReviewReasons = nil
+	if s.req.Reason != "" { // the DNS check of R-RV-2, as the desk found it
+		s.note(s.req.Reason)
+	}
 	if !c.Type.NeedsBureau() { // cancel_access: our own act, no bureau (R-TY)
 		s.event("access_cancellation_ordered")
 		s.setStatus(beian.StatusAccessCancelled)
@@ -526,6 +544,45 @@ func rectifyExpired(s *step) error {
 	}
 	s.accessFor(beian.AccessCancel, reason, to)
 	s.toFiler("access-cancelled", notices.AccessCancelled(c, reason))
+	if c.RectifySource == notices.RectifySourceSweep { // R-PA-3 ②: marketing follows the filer up
+		if s.req.Reason != "" {
+			s.note(s.req.Reason)
+		}
+		if s.in.Config.MarketingMailbox != "" {
+			s.mail("marketing", []string{s.in.Config.MarketingMailbox}, notices.MarketingFollowUp(c, nonEmpty(s.req.Reason, reason)))
+		}
+	}
+	return nil
+}
+
+// sweepCleared ends a shell-site rectification: at the 24 hours every
+// domain resolves to us again (R-PA-3).
+func sweepCleared(s *step) error {
+	s.event("moved_back")
+	s.c.Deadlines.RectifyBy = nil
+	s.setStatus(beian.StatusApproved)
+	s.note(nonEmpty(s.req.Reason, "复查：域名已解析回我公司IP，整改完成"))
+	return nil
+}
+
+// sweepNXDomain ends a shell-site rectification whose domains no longer
+// exist: reported to the specialist, not cut (R-PA-3).
+func sweepNXDomain(s *step) error {
+	s.event("sweep_nxdomain")
+	s.c.Deadlines.RectifyBy = nil
+	s.setStatus(beian.StatusApproved)
+	s.note(nonEmpty(s.req.Reason, "复查：域名不存在") + "；未取消接入，已告知备案专员核实")
+	s.toStaff("sweep-nxdomain", notices.SweepNXDomainAlert(s.c, s.req.Reason))
+	return nil
+}
+
+// sweepRecheck defers a shell-site deadline the resolvers could not answer
+// at: nobody is cut for a resolver's failure (R-PA-3).
+func sweepRecheck(s *step) error {
+	s.event("sweep_recheck_deferred")
+	by := s.in.At.Add(SweepRecheckAfter)
+	s.c.Deadlines.RectifyBy = &by
+	s.note(nonEmpty(s.req.Reason, "复查未能解析域名") + "；不因解析故障取消接入，" + by.In(shanghai).Format("15:04") + " 再查")
 	return nil
 }
 

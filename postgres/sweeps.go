@@ -15,6 +15,12 @@ import (
 // OpenSweep starts a sweep, or returns the running one with joined set
 // (R-PA-3: never two at once). The partial unique index decides races.
 func (db *DB) OpenSweep(ctx context.Context, trigger, actor string) (*beian.Sweep, bool, error) {
+	// A sweep still "running" after 12 hours lost its workflow (a sweep
+	// takes minutes): it must not hold every later sweep off.
+	if _, err := db.pool.Exec(ctx, `UPDATE sweeps SET status = 'failed', error = '超过12小时未结束，已视为中断', finished_at = now()
+		WHERE status = 'running' AND started_at < now() - interval '12 hours'`); err != nil {
+		return nil, false, fmt.Errorf("expire stale sweeps: %w", err)
+	}
 	for range 3 {
 		var id string
 		err := db.pool.QueryRow(ctx, `
@@ -191,13 +197,14 @@ func (db *DB) SaveSweepFindings(ctx context.Context, fs []beian.SweepFinding) er
 }
 
 const findingColumns = `sweep_id, domain, case_id, case_no, province, class, addresses, evidence, checked_at,
-	notified_at, homepage, homepage_detail, reminded_at`
+	notified_at, homepage, homepage_detail, reminded_at,
+	coalesce((SELECT filing_number FROM cases WHERE cases.id = sweep_findings.case_id), '')`
 
 func scanFinding(row pgx.CollectableRow) (beian.SweepFinding, error) {
 	var f beian.SweepFinding
 	var class string
 	err := row.Scan(&f.SweepID, &f.Domain, &f.CaseID, &f.CaseNo, &f.Province, &class, &f.Addresses, &f.Evidence,
-		&f.CheckedAt, &f.NotifiedAt, &f.Homepage, &f.HomepageDetail, &f.RemindedAt)
+		&f.CheckedAt, &f.NotifiedAt, &f.Homepage, &f.HomepageDetail, &f.RemindedAt, &f.FilingNumber)
 	f.Class = beian.SweepClass(class)
 	return f, err
 }

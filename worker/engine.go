@@ -98,6 +98,17 @@ func (e *Engine) StartCallback(ctx context.Context, in workflows.CallbackInput) 
 	return translate(err)
 }
 
+// StartSweep starts the workflow of an opened sweep (R-PA-3); starting it
+// again keeps the running one.
+func (e *Engine) StartSweep(ctx context.Context, sweepID string) error {
+	_, err := e.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.SweepWorkflowID(sweepID), TaskQueue: workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "空壳网站排查 R-PA-3",
+	}, workflows.SweepWorkflowName, workflows.SweepInput{SweepID: sweepID})
+	return translate(err)
+}
+
 // State asks a case's workflow where it stands.
 func (e *Engine) State(ctx context.Context, caseID string) (workflows.State, error) {
 	var st workflows.State

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -34,6 +35,43 @@ func EnsureSchedules(ctx context.Context, c client.Client) error {
 		return err
 	}
 	return EnsureChaseSchedule(ctx, c)
+}
+
+// EnsureSweepSchedule creates the weekly shell-site sweep's schedule
+// (R-PA-3: Thursday afternoon, workflows.SweepCron unless cron is set), or
+// brings an existing one to cron. Two sweeps never overlap.
+func EnsureSweepSchedule(ctx context.Context, c client.Client, cron string) error {
+	if cron == "" {
+		cron = workflows.SweepCron
+	}
+	spec := client.ScheduleSpec{CronExpressions: []string{cron}, TimeZoneName: workflows.SamplingZone}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:      workflows.SweepScheduleID,
+		Spec:    spec,
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.SweepScheduleID + "-run",
+			Workflow:  workflows.SweepWorkflowName,
+			Args:      []any{workflows.SweepInput{}},
+			TaskQueue: workflows.TaskQueue,
+		},
+		Memo: map[string]any{"description": "空壳网站排查 R-PA-3：每周四 14:00 解析全部已备案域名"},
+	})
+	if errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		h := c.ScheduleClient().GetHandle(ctx, workflows.SweepScheduleID)
+		return h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			s := in.Description.Schedule
+			if s.Spec != nil && len(s.Spec.CronExpressions) == 1 && s.Spec.CronExpressions[0] == cron {
+				return nil, temporal.ErrSkipScheduleUpdate
+			}
+			s.Spec = &spec
+			return &client.ScheduleUpdate{Schedule: &s}, nil
+		}})
+	}
+	if err != nil {
+		return fmt.Errorf("create schedule %s: %w", workflows.SweepScheduleID, err)
+	}
+	return nil
 }
 
 func ensureSchedule(ctx context.Context, c client.Client, id, cron, wf, description string) error {

@@ -54,4 +54,11 @@ func Register(r interface {
 	r.RegisterActivityWithOptions(acts.StartEscalation, activity.RegisterOptions{Name: workflows.ActivityStartEscalation})
 	r.RegisterActivityWithOptions(acts.EscalationOrder, activity.RegisterOptions{Name: workflows.ActivityEscalationOrder})
 	r.RegisterActivityWithOptions(acts.EscalationExpired, activity.RegisterOptions{Name: workflows.ActivityEscalationExpired})
+	r.RegisterActivityWithOptions(acts.RectifyDeadline, activity.RegisterOptions{Name: workflows.ActivityRectifyDeadline})
+	r.RegisterWorkflowWithOptions(workflows.ShellSiteSweep, workflow.RegisterOptions{Name: workflows.SweepWorkflowName})
+	r.RegisterActivityWithOptions(acts.OpenSweep, activity.RegisterOptions{Name: workflows.ActivityOpenSweep})
+	r.RegisterActivityWithOptions(acts.SweepBatch, activity.RegisterOptions{Name: workflows.ActivitySweepBatch})
+	r.RegisterActivityWithOptions(acts.SweepNotify, activity.RegisterOptions{Name: workflows.ActivitySweepNotify})
+	r.RegisterActivityWithOptions(acts.SweepHomepages, activity.RegisterOptions{Name: workflows.ActivitySweepHomepages})
+	r.RegisterActivityWithOptions(acts.FinishSweep, activity.RegisterOptions{Name: workflows.ActivityFinishSweep})
 }

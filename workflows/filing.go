@@ -21,6 +21,8 @@ const (
 	ActivityNotifyLinked = "NotifyLinked"
 	// ActivityUnsentMail lists the case's outbox rows not yet sent.
 	ActivityUnsentMail = "UnsentMail"
+	// ActivityRectifyDeadline decides what a rectification deadline does.
+	ActivityRectifyDeadline = "RectifyDeadline"
 )
 
 // UpdateActions are the staff actions offered as workflow updates.
@@ -225,7 +227,24 @@ func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
 	if _, ev, _, ok := w.deadline(); !ok || ev != event {
 		return w.st, nil
 	}
-	return w.transitionLocked(ctx, event, ActionRequest{Actor: "system"})
+	req := ActionRequest{Actor: "system"}
+	// A shell-site deadline resolves the domains again first (R-PA-3): the
+	// activity says whether to cut, clear, report or wait.
+	if event == EventRectifyExpired && workflow.GetVersion(ctx, "rectify-deadline-decides", workflow.DefaultVersion, 1) == 1 {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 2 * time.Minute,
+			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
+		})
+		var d DeadlineDecision
+		if err := workflow.ExecuteActivity(actx, ActivityRectifyDeadline, w.in.CaseID).Get(ctx, &d); err != nil {
+			return w.st, err
+		}
+		if d.Event != "" {
+			event = d.Event
+		}
+		req.Reason = d.Detail
+	}
+	return w.transitionLocked(ctx, event, req)
 }
 
 // drainSignals applies bureau signals that arrived but were not yet read,

@@ -157,7 +157,18 @@ const (
 	EventSignalRefused = lifecycle.EventSignalRefused
 	// EventLinkedOutcome applies the outcome of a linked case to this filing.
 	EventLinkedOutcome = lifecycle.EventLinkedOutcome
+	// The outcomes of a shell-site deadline other than the cut (R-PA-3).
+	EventSweepCleared  = lifecycle.EventSweepCleared
+	EventSweepNXDomain = lifecycle.EventSweepNXDomain
+	EventSweepRecheck  = lifecycle.EventSweepRecheck
 )
+
+// DeadlineDecision is what a rectification deadline does: the event to
+// apply (EventRectifyExpired, or a shell-site outcome) and why.
+type DeadlineDecision struct {
+	Event  string
+	Detail string
+}
 
 // ApplyResult is what the workflow needs back from a transition.
 type ApplyResult struct {

@@ -45,6 +45,12 @@ type Config struct {
 	// TechSupervisorMailbox is tech's supervisor's: an escalation's stops
 	// and restores go there (R-VC-4); BEIAN_TECH_MAILBOX when empty.
 	TechSupervisorMailbox string
+	// MarketingMailbox follows up filers whose site left us (R-PA-3 ②).
+	MarketingMailbox string
+	// SweepCron is when the weekly shell-site sweep runs (Asia/Shanghai).
+	SweepCron string
+	// SweepHomepages turns the sweep's home-page check (R-PA-5) on.
+	SweepHomepages bool
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -69,6 +75,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TemporalUIURL:         strings.TrimRight(getenv("TEMPORAL_UI_URL"), "/"),
 		GMMailbox:             getenv("BEIAN_GM_MAILBOX"),
 		TechSupervisorMailbox: getenv("BEIAN_TECH_SUPERVISOR_MAILBOX"),
+		MarketingMailbox:      getenv("BEIAN_MARKETING_MAILBOX"),
+		SweepCron:             or(getenv("BEIAN_SWEEP_CRON"), "0 14 * * 4"),
+		SweepHomepages:        getenv("BEIAN_SWEEP_HOMEPAGES") != "false",
 		RectifyWithin:         24 * time.Hour,
 	}
 	var problems []string

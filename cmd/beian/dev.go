@@ -16,10 +16,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/api"
 	"github.com/beian/beian/devenv"
+	"github.com/beian/beian/dns/dnstest"
 	"github.com/beian/beian/mail/catcher"
 	"github.com/beian/beian/postgres"
 	"github.com/beian/beian/workflows"
@@ -115,6 +117,26 @@ func dev(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err := seedDataCentres(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
+	// DNS: a local server answering each filed domain with its filing's
+	// server IPs, so the sweep and the review's DNS check work without
+	// asking resolvers on the internet; home pages are not fetched (the
+	// example ranges lead nowhere).
+	dnsUI := "DNS_RESOLVERS=" + strings.Join(cfg.DNSResolvers, ",")
+	if len(cfg.DNSResolvers) == 0 {
+		pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("dev DNS: %w", err)
+		}
+		defer pool.Close()
+		srv, err := dnstest.New(dnstest.Options{Zone: devZone(pool)})
+		if err != nil {
+			return fmt.Errorf("start dev DNS: %w", err)
+		}
+		defer srv.Close()
+		cfg.DNSResolvers = []string{srv.Addr}
+		cfg.SweepHomepages = false
+		dnsUI = srv.Addr + " (filed domains → their server IPs; set DNS_RESOLVERS to use real resolvers)"
+	}
 
 	ready := func() {
 		base := "http://localhost" + cfg.HTTPAddr
@@ -131,6 +153,7 @@ func dev(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		say("  Temporal        %s", cfg.TemporalAddress)
 		say("  Mail catcher    %s", mailUI)
 		say("  Database        %s", redactURL(cfg.DatabaseURL))
+		say("  DNS             %s", dnsUI)
 		say("  Dev token       %s   (role admin)", cfg.Tokens[0].Token)
 		say("")
 		say("Try:  curl -H 'Authorization: Bearer %s' %s/api/v1/filings", cfg.Tokens[0].Token, base)
@@ -273,4 +296,31 @@ func redactURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// devZone answers a filed domain (or its www) with the server IPs of the
+// filing holding it: the dev sweep finds every site ours.
+func devZone(pool *pgxpool.Pool) dnstest.Zone {
+	return func(name string) (dnstest.Records, bool) {
+		name = strings.TrimPrefix(name, "www.")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var ips []string
+		err := pool.QueryRow(ctx, `SELECT coalesce(array(SELECT jsonb_array_elements_text(c.website->'server_ips')), '{}')
+			FROM case_domains d JOIN cases c ON c.id = d.case_id WHERE d.domain = $1 AND d.active`, name).Scan(&ips)
+		if err != nil {
+			return dnstest.Records{}, false
+		}
+		var r dnstest.Records
+		for _, s := range ips {
+			if a, err := netip.ParseAddr(s); err == nil {
+				if a.Is4() {
+					r.A = append(r.A, a)
+				} else {
+					r.AAAA = append(r.AAAA, a)
+				}
+			}
+		}
+		return r, true
+	}
 }

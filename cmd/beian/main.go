@@ -31,6 +31,7 @@ import (
 	"github.com/beian/beian/api"
 	"github.com/beian/beian/console"
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/dns"
 	"github.com/beian/beian/faq"
 	"github.com/beian/beian/mail"
 	"github.com/beian/beian/metrics"
@@ -143,6 +144,11 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 	defer tc.Close()
 	engine := &worker.Engine{Client: tc}
 
+	resolver, err := newResolver(cfg.DNSResolvers)
+	if err != nil {
+		return err
+	}
+	defer resolver.Close()
 	errc := make(chan error, 2)
 	if r.worker {
 		mcfg, err := mail.ParseURL(cfg.SMTPURL)
@@ -156,7 +162,9 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
 			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin,
 			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox, SampleSize: cfg.SampleSize, GMMailbox: cfg.GMMailbox, TechSupervisorMailbox: cfg.TechSupervisorMailbox,
+			MarketingMailbox: cfg.MarketingMailbox, SweepHomepages: cfg.SweepHomepages,
 		}}
+		acts.Domains = resolver
 		if cfg.AccessWebhookURL != "" {
 			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}
 		}
@@ -168,6 +176,9 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		go worker.ReconcileLoop(ctx, db, engine, time.Minute, logger)
 		if err := worker.EnsureSchedules(ctx, tc); err != nil { // sampling 09:00 (R-PA-1), access chase 17:00 (R-AC-1)
 			logger.Error("schedules", "error", err.Error())
+		}
+		if err := worker.EnsureSweepSchedule(ctx, tc, cfg.SweepCron); err != nil { // Thursday 14:00 (R-PA-3)
+			logger.Error("sweep schedule", "error", err.Error())
 		}
 		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
 	}
@@ -182,8 +193,9 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 				PurgeAfter: cfg.PurgeAfter, BureauWorkingDays: 20, SessionIdle: cfg.SessionIdle,
 				TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace, TrustedProxies: cfg.TrustedProxies,
 			},
-			Rules: desk.StoredRules(db), // embedded defaults unless an admin overrode them
-			FAQ:   bank,
+			Rules:   desk.StoredRules(db), // embedded defaults unless an admin overrode them
+			Domains: resolver, Sweeper: engine,
+			FAQ: bank,
 		}
 		if created, err := svc.BootstrapAdmin(ctx, cfg.AdminPassword); err != nil {
 			return err
@@ -239,4 +251,19 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 	case err := <-errc:
 		return err
 	}
+}
+
+// newResolver is the DNS adapter of the shell-site sweep and the review's
+// check (R-PA-3, R-RV-2): DNS_RESOLVERS, or the system's resolvers.
+func newResolver(entries []string) (*dns.Resolver, error) {
+	servers, err := dns.ParseServers(entries)
+	if err != nil {
+		return nil, fmt.Errorf("DNS_RESOLVERS: %w", err)
+	}
+	if len(servers) == 0 {
+		if servers, err = dns.ServersFromResolvConf("/etc/resolv.conf"); err != nil {
+			return nil, fmt.Errorf("DNS_RESOLVERS is not set and /etc/resolv.conf has no resolver: %w", err)
+		}
+	}
+	return dns.New(dns.Config{Servers: servers})
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 	"github.com/beian/beian/api"
 	"github.com/beian/beian/console"
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/dns"
+	"github.com/beian/beian/dns/dnstest"
 	"github.com/beian/beian/faq"
 	"github.com/beian/beian/internal/testenv"
 	"github.com/beian/beian/mail"
@@ -62,6 +65,29 @@ type Stack struct {
 	Desk   *desk.Service
 	API    *httptest.Server
 	worker sdkworker.Worker
+	// DNS is the stack's resolver: an authoritative server on loopback
+	// answering what SetDNS put in it (NXDOMAIN for the rest).
+	DNS  *dnstest.Server
+	zone sync.Map // name → dnstest.Records
+}
+
+// SetDNS makes name resolve to ips (A and AAAA) on the stack's DNS
+// server; no ips removes it (NXDOMAIN).
+func (s *Stack) SetDNS(name string, ips ...string) {
+	if len(ips) == 0 {
+		s.zone.Delete(name)
+		return
+	}
+	var r dnstest.Records
+	for _, ip := range ips {
+		a := netip.MustParseAddr(ip)
+		if a.Is4() {
+			r.A = append(r.A, a)
+		} else {
+			r.AAAA = append(r.AAAA, a)
+		}
+	}
+	s.zone.Store(name, r)
 }
 
 // DataCentres are the test data centres, on documentation ranges.
@@ -120,6 +146,18 @@ func Start(t testing.TB, o Options) *Stack {
 		StaffAlerts: []string{"supervisor@test.local"}, GMMailbox: "gm@test.local", TechSupervisorMailbox: "techboss@test.local",
 	}}
 	s := &Stack{t: t, DB: db, Temporal: srv.Client(), TemporalAddress: srv.FrontendHostPort(), Mail: cat, Acts: acts}
+	s.DNS = dnstest.Start(t, dnstest.Options{Zone: func(name string) (dnstest.Records, bool) {
+		r, ok := s.zone.Load(name)
+		if !ok {
+			return dnstest.Records{}, false
+		}
+		return r.(dnstest.Records), true
+	}})
+	resolver, err := dns.New(dns.Config{Servers: []string{s.DNS.Addr}, Timeout: 300 * time.Millisecond, Attempts: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = resolver.Close() })
+	acts.Domains = resolver
+	acts.Config.MarketingMailbox = "marketing@test.local"
 	s.StartWorker()
 	box, err := secret.NewBox("e2e test key, long enough to stretch")
 	require.NoError(t, err)
@@ -127,10 +165,12 @@ func Start(t testing.TB, o Options) *Stack {
 	require.NoError(t, err)
 	s.Desk = &desk.Service{
 		Store: db, Engine: &worker.Engine{Client: s.Temporal}, Box: box,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Config: desk.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20, SessionIdle: o.SessionIdle, TemporalUI: "http://127.0.0.1:8233"},
-		Rules:  desk.StoredRules(db),
-		FAQ:    bank,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config:  desk.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20, SessionIdle: o.SessionIdle, TemporalUI: "http://127.0.0.1:8233"},
+		Rules:   desk.StoredRules(db),
+		FAQ:     bank,
+		Domains: resolver,
+		Sweeper: engine,
 	}
 	a := api.New(api.Deps{
 		Desk: s.Desk,
