@@ -74,11 +74,11 @@ func WriteSweepReport(w io.Writer, s *beian.Sweep, next func() ([]beian.SweepFin
 			return err
 		}
 	}
-	header := []any{"域名", "类别", "解析到的IP", "受理编号", "省份", "检查时间", "已通知用户", "首页备案号", "解析证据"}
-	if err := sw.SetRow("A1", header, excelize.RowOpts{StyleID: bold}); err != nil {
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	header := []any{"域名", "类别", "解析到的IP", "受理编号", "省份", "检查时间", "已通知用户", "首页备案号", "解析证据"}
+	if err := sw.SetRow("A1", header, excelize.RowOpts{StyleID: bold}); err != nil {
 		return err
 	}
 	row := 2

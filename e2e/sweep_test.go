@@ -1,0 +1,184 @@
+package e2e_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/beian/beian/notices"
+)
+
+// waitSweep polls the sweep until it has ended.
+func (b *bundle) waitSweep(id string) response {
+	b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		r := b.must(200, b.do("GET", "/api/v1/sweeps/"+id, tokSpecialist, nil))
+		if s := r.str("status"); s != "running" {
+			require.Equal(b.t, "completed", s, "sweep ended: %s", r.Raw)
+			return r
+		}
+		require.True(b.t, time.Now().Before(deadline), "sweep still running: %s", r.Raw)
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (b *bundle) mailsWith(text string) int {
+	n := 0
+	for _, m := range b.mail.Messages() {
+		if strings.Contains(m.Body, text) || strings.Contains(m.Subject, text) {
+			n++
+		}
+	}
+	return n
+}
+
+func classOf(r response, domain string) (string, map[string]any) {
+	for _, it := range r.get("findings").([]any) {
+		if f := it.(map[string]any); f["domain"] == domain {
+			return f["class"].(string), f
+		}
+	}
+	return "", nil
+}
+
+// TestShellSiteSweep (R-PA-3) over a real DNS server on loopback: of four
+// live filings one resolves to us, two to another provider, one does not
+// exist. A second sweep started meanwhile joins the first. The two moved
+// filings get the notice with the fixed text once and 24 (shortened) hours;
+// one moves back in time and is cleared, the other is cut, tech gets the
+// access action and marketing the follow-up; the missing domain is reported
+// to the specialists, not cut. A second sweep sends no notice again. The
+// report downloads as .xlsx.
+func TestShellSiteSweep(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{Rectify: 4 * time.Second})
+	ids := map[string]string{}
+	for _, d := range []string{"sweep-ours.cn", "sweep-moved.cn", "sweep-back.cn", "sweep-gone.cn"} {
+		ids[d] = approvedCase(t, b, d)
+	}
+	b.SetDNS("sweep-ours.cn", "198.51.100.7")
+	b.SetDNS("www.sweep-ours.cn", "198.51.100.7", "2001:db8:1::7")
+	b.SetDNS("sweep-moved.cn", "192.0.2.50")
+	b.SetDNS("sweep-back.cn", "192.0.2.51")
+
+	b.must(403, b.do("POST", "/api/v1/sweeps", tokSpecialist, nil))
+	started := b.must(202, b.do("POST", "/api/v1/sweeps", tokSupervisor, nil))
+	id := started.str("id")
+	again := b.do("POST", "/api/v1/sweeps", tokSupervisor, nil)
+	if again.Status == 200 { // still running: joined, never doubled
+		require.Equal(t, id, again.str("id"))
+		require.Equal(t, true, again.get("joined"))
+	}
+	r := b.waitSweep(id)
+	require.Equal(t, map[string]any{"ours": 1.0, "elsewhere": 2.0, "nxdomain": 1.0, "unresolved": 0.0}, r.get("counts"))
+	class, f := classOf(r, "sweep-moved.cn")
+	require.Equal(t, "elsewhere", class)
+	require.Equal(t, []any{"192.0.2.50"}, f["addresses"])
+	require.Equal(t, ids["sweep-moved.cn"], f["filing_id"])
+	require.NotEmpty(t, f["evidence"], "the DNS answers are kept")
+	class, _ = classOf(r, "sweep-gone.cn")
+	require.Equal(t, "nxdomain", class)
+	require.Equal(t, 2.0, r.get("notified"))
+
+	for _, d := range []string{"sweep-moved.cn", "sweep-back.cn"} {
+		b.waitCase(ids[d], "rectifying", func(r response) bool { return r.str("status") == "RECTIFYING" || r.str("status") == "ACCESS_CANCELLED" })
+		m := b.waitMail("zhangsan@example.net", d)
+		_ = m
+	}
+	b.SetDNS("sweep-back.cn", "198.51.100.8") // moves back within the 24 hours
+	b.waitCase(ids["sweep-moved.cn"], "cut", func(r response) bool { return r.str("status") == "ACCESS_CANCELLED" })
+	back := b.waitCase(ids["sweep-back.cn"], "cleared", func(r response) bool {
+		tl, _ := r.get("timeline").([]any)
+		return r.str("status") == "APPROVED" && len(tl) > 0 && tl[len(tl)-1].(map[string]any)["event"] == "moved_back"
+	})
+	require.Contains(t, string(back.Raw), "已解析回我公司IP")
+	require.Equal(t, "APPROVED", b.must(200, b.do("GET", "/api/v1/filings/"+ids["sweep-gone.cn"], tokSpecialist, nil)).str("status"), "nxdomain is not cut")
+	b.waitMail("marketing@test.local", "sweep-moved.cn")
+	b.waitMail("supervisor@test.local", "域名不存在")
+	pending := b.must(200, b.do("GET", "/api/v1/access-actions?status=pending", tokTech, nil))
+	cuts := 0
+	for _, it := range pending.get("items").([]any) {
+		if a := it.(map[string]any); a["kind"] == "cancel" {
+			require.Equal(t, ids["sweep-moved.cn"], a["filing_id"])
+			cuts++
+		}
+	}
+	require.Equal(t, 1, cuts)
+	require.Equal(t, 2, b.mailsWith(notices.ShellSiteWarning), "one notice per moved filing")
+
+	// A second sweep: the cut filing is not swept, nothing is sent twice.
+	b.SetDNS("sweep-back.cn", "192.0.2.51") // moved away again: a new notice is right
+	second := b.must(202, b.do("POST", "/api/v1/sweeps", tokSupervisor, nil)).str("id")
+	require.NotEqual(t, id, second)
+	r2 := b.waitSweep(second)
+	require.Equal(t, 1.0, r2.get("counts").(map[string]any)["elsewhere"])
+	b.waitCase(ids["sweep-back.cn"], "rectifying again", func(r response) bool { return r.str("status") == "RECTIFYING" || r.str("status") == "ACCESS_CANCELLED" })
+	time.Sleep(time.Second)
+	require.Equal(t, 3, b.mailsWith(notices.ShellSiteWarning), "only the filing that moved again is told again")
+
+	// The report and the filing's last results.
+	rep := b.do("GET", "/api/v1/sweeps/"+id+"/report.xlsx", tokSpecialist, nil)
+	require.Equal(t, 200, rep.Status)
+	x, err := excelize.OpenReader(bytes.NewReader(rep.Raw))
+	require.NoError(t, err)
+	rows, err := x.GetRows("排查结果")
+	require.NoError(t, err)
+	require.Len(t, rows, 5, "a header and four domains")
+	require.Equal(t, "域名", rows[0][0])
+	mine := b.must(200, b.do("GET", "/api/v1/filings/"+ids["sweep-moved.cn"]+"/sweeps", tokSpecialist, nil))
+	require.Len(t, mine.get("items"), 1)
+	list := b.must(200, b.do("GET", "/api/v1/sweeps", tokSpecialist, nil))
+	require.Len(t, list.get("items"), 2)
+}
+
+// TestSweepResolverDown (R-PA-3): with the resolver answering nothing for
+// the whole sweep every domain is unresolved and nobody is told or cut.
+func TestSweepResolverDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	var ids []string
+	for _, d := range []string{"down-1.cn", "down-2.cn"} {
+		ids = append(ids, approvedCase(t, b, d))
+		b.SetDNS(d, "192.0.2.60")
+	}
+	b.DNS.SetDrop(true)
+	r := b.waitSweep(b.must(202, b.do("POST", "/api/v1/sweeps", tokSupervisor, nil)).str("id"))
+	require.Equal(t, 2.0, r.get("counts").(map[string]any)["unresolved"])
+	require.Equal(t, 0.0, r.get("notified"))
+	for _, id := range ids {
+		require.Equal(t, "APPROVED", b.must(200, b.do("GET", "/api/v1/filings/"+id, tokSpecialist, nil)).str("status"))
+	}
+	require.Zero(t, b.mailsWith(notices.ShellSiteWarning))
+}
+
+// TestReviewChecksDNS (R-RV-2): a pass is refused while a domain resolves
+// to another provider, unless the specialist notes why; a domain not yet
+// pointed anywhere passes with a note on the timeline.
+func TestReviewChecksDNS(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	created := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("review-dns.cn")))
+	id := created.str("id")
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(created)}))
+	b.SetDNS("review-dns.cn", "192.0.2.70")
+	dns := b.must(200, b.do("GET", "/api/v1/filings/"+id+"/dns", tokSpecialist, nil))
+	require.Equal(t, "elsewhere", dns.get("items").([]any)[0].(map[string]any)["class"])
+	refused := b.must(409, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}))
+	require.Equal(t, "DOMAIN_ELSEWHERE", refused.str("error", "code"))
+	require.Contains(t, refused.str("error", "message"), "192.0.2.70")
+	ok := b.must(200, b.do("POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass", "dns_note": "用户迁移中，已承诺开通前改解析"}))
+	require.Contains(t, string(ok.Raw), "用户迁移中")
+	// The sponsor's next site waits for this one to leave the bureau.
+	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision", tokSpecialist,
+		map[string]any{"decision": "approved", "filing_number": "粤ICP备20260002号-1"}))
+
+	other := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("review-dns-new.cn")))
+	b.must(200, b.do("POST", "/api/v1/filings/"+other.str("id")+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(other)}))
+	passed := b.must(200, b.do("POST", "/api/v1/filings/"+other.str("id")+"/review", tokSpecialist, map[string]any{"result": "pass"}))
+	require.Contains(t, string(passed.Raw), "尚未解析到我公司IP")
+}
