@@ -108,8 +108,9 @@ func TestParseServers(t *testing.T) {
 
 	_, err = dns.ParseServers([]string{"223.5.5.5", "dns.example.cn", "1.2.3.4:x"})
 	require.ErrorContains(t, err, "dns.example.cn, 1.2.3.4:x")
-	_, err = dns.ParseServers([]string{" ", ""})
-	require.Error(t, err)
+	got, err = dns.ParseServers([]string{" ", ""})
+	require.NoError(t, err)
+	require.Empty(t, got, "none: main falls back to resolv.conf")
 }
 
 func TestServersFromResolvConf(t *testing.T) {
@@ -121,6 +122,10 @@ func TestServersFromResolvConf(t *testing.T) {
 	require.Equal(t, []string{"127.0.0.53:53", "[::1]:53"}, got)
 	_, err = dns.ServersFromResolvConf(filepath.Join(t.TempDir(), "missing"))
 	require.Error(t, err)
+	empty := filepath.Join(t.TempDir(), "empty.conf")
+	require.NoError(t, os.WriteFile(empty, []byte("search example.cn\n"), 0o600))
+	_, err = dns.ServersFromResolvConf(empty)
+	require.ErrorContains(t, err, "no nameserver")
 }
 
 func TestNormalizeDomain(t *testing.T) {

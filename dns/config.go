@@ -61,7 +61,8 @@ func (c Config) withDefaults() Config {
 
 // ParseServers turns DNS_RESOLVERS entries ("223.5.5.5", "119.29.29.29:53",
 // "2400:3200::1", "[::1]:5353") into "host:port" addresses, port 53 when
-// none is given. Blank entries are skipped; a host that is not an IP is an
+// none is given. Blank entries are skipped, and no entry at all gives nil
+// (main then uses ServersFromResolvConf); a host that is not an IP is an
 // error (resolving the resolver would need a resolver).
 func ParseServers(entries []string) ([]string, error) {
 	var out, bad []string
@@ -82,9 +83,6 @@ func ParseServers(entries []string) ([]string, error) {
 	}
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("dns resolvers: not an IP or IP:port: %s", strings.Join(bad, ", "))
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("dns resolvers: none given")
 	}
 	return out, nil
 }
@@ -107,6 +105,9 @@ func ServersFromResolvConf(path string) ([]string, error) {
 	out, err := ParseServers(hosts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no nameserver", path)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package dns
 import (
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 
 	mdns "github.com/miekg/dns"
@@ -116,4 +117,24 @@ func FuzzParseReply(f *testing.F) {
 			require.True(t, found, "address %s not held by %s", a, last)
 		}
 	})
+}
+
+// TestPackQuery: the hand-packed query is byte for byte what miekg/dns
+// packs: recursion desired, one question, an EDNS0 OPT record.
+func TestPackQuery(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		qtype uint16
+	}{{"shop.test", mdns.TypeA}, {"www.xn--fsqu00a.xn--fiqs8s.", mdns.TypeAAAA}, {"a.b.c.d.e", mdns.TypeA}} {
+		got, err := packQuery(nil, tc.name, tc.qtype, DefaultUDPSize)
+		require.NoError(t, err)
+		want := packedQuery(t, tc.name, tc.qtype)
+		want[0], want[1] = 0, 0
+		require.Equal(t, want, got, tc.name)
+	}
+	for _, bad := range []string{"", ".", "a..b", `a\.b`, "x" + strings.Repeat("a", 64) + ".test"} {
+		_, err := packQuery(nil, bad, mdns.TypeA, DefaultUDPSize)
+		require.Error(t, err, bad)
+	}
 }

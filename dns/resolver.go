@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,7 +23,6 @@ type Resolver struct {
 	servers []*server
 	next    atomic.Uint32 // round robin of the first server asked
 	slots   chan struct{} // Config.Concurrency queries in flight
-	now     func() time.Time
 }
 
 // server is one resolver with its sockets.
@@ -47,7 +47,7 @@ func New(cfg Config) (*Resolver, error) {
 	if len(cfg.Servers) == 0 {
 		return nil, errors.New("dns: no resolvers configured")
 	}
-	r := &Resolver{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency), now: time.Now}
+	r := &Resolver{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}
 	for _, addr := range cfg.Servers {
 		s := &server{addr: addr, tcp: &mdns.Client{Net: "tcp", Timeout: cfg.Timeout}}
 		r.servers = append(r.servers, s)
@@ -105,9 +105,8 @@ func (r *Resolver) lookup(ctx context.Context, domain string, servers []*server)
 // resolve finds the addresses of one name and type, querying the targets of
 // CNAMEs the answers leave dangling.
 func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16, servers []*server, start *int) Answer {
-	begin := r.now()
+	begin := time.Now()
 	a := Answer{Name: name, Qtype: mdns.TypeToString[qtype]}
-	seen := map[string]bool{name: true}
 	cur := name
 	for {
 		resp, from, n, err := r.query(ctx, cur, qtype, servers, start)
@@ -121,7 +120,7 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16, serve
 			break
 		}
 		chain, addrs := readAnswer(resp.answer, cur, qtype)
-		if err := followChain(&a, chain, seen); err != nil {
+		if err := followChain(&a, chain); err != nil {
 			a.Error = err.Error()
 			break
 		}
@@ -131,23 +130,22 @@ func (r *Resolver) resolve(ctx context.Context, name string, qtype uint16, serve
 		}
 		cur = chain[len(chain)-1] // only the CNAME came: ask for its target
 	}
-	a.At = r.now()
+	a.At = time.Now()
 	a.Duration = a.At.Sub(begin)
 	return a
 }
 
 // followChain appends chain to a.CNAMEs, failing on a loop or a chain
 // longer than maxCNAMEs.
-func followChain(a *Answer, chain []string, seen map[string]bool) error {
+func followChain(a *Answer, chain []string) error {
 	for _, c := range chain {
-		if seen[c] {
+		if c == a.Name || slices.Contains(a.CNAMEs, c) {
 			a.CNAMEs = append(a.CNAMEs, c)
 			return fmt.Errorf("cname loop at %s", c)
 		}
 		if len(a.CNAMEs) == maxCNAMEs {
 			return fmt.Errorf("cname chain longer than %d", maxCNAMEs)
 		}
-		seen[c] = true
 		a.CNAMEs = append(a.CNAMEs, c)
 	}
 	return nil
@@ -170,7 +168,7 @@ func readAnswer(answer []mdns.RR, qname string, qtype uint16) (chain []string, a
 		if next == "" {
 			break
 		}
-		loop := next == qname || contains(chain, next)
+		loop := next == qname || slices.Contains(chain, next)
 		chain = append(chain, next)
 		if loop {
 			return chain, nil
@@ -195,15 +193,6 @@ func readAnswer(answer []mdns.RR, qname string, qtype uint16) (chain []string, a
 	return chain, addrs
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func canonical(name string) string { return strings.ToLower(strings.TrimSuffix(name, ".")) }
 
 func sameName(fqdn, name string) bool {
@@ -224,7 +213,7 @@ func rcodeString(rc int) string {
 // attempt, the number of queries sent, and an error unless the reply is
 // NOERROR or NXDOMAIN.
 func (r *Resolver) query(ctx context.Context, name string, qtype uint16, servers []*server, start *int) (*reply, string, int, error) {
-	if servers[*start%len(servers)].until.Load() > r.now().UnixNano() {
+	if servers[*start%len(servers)].until.Load() > time.Now().UnixNano() {
 		*start = r.first(servers)
 	}
 	var errs []string
@@ -245,8 +234,8 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16, servers
 				return resp, from, n, nil
 			}
 			err = errors.New(rcodeString(resp.rcode)) // SERVFAIL, REFUSED, …: ask another
-		} else if ctx.Err() == nil {
-			s.until.Store(r.now().Add(5 * r.cfg.Timeout).UnixNano())
+		} else if errors.Is(err, errTimeout) || errors.Is(err, errRefused) {
+			s.until.Store(time.Now().Add(5 * r.cfg.Timeout).UnixNano())
 		}
 		errs = append(errs, s.addr+": "+err.Error())
 	}
@@ -260,7 +249,7 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16, servers
 // that have not timed out lately, or over all when every one has.
 func (r *Resolver) first(servers []*server) int {
 	k := int(r.next.Add(1) - 1) // the first lookup starts on the first server
-	now := r.now().UnixNano()
+	now := time.Now().UnixNano()
 	for i := range servers {
 		j := (k + i) % len(servers)
 		if servers[j].until.Load() < now {
@@ -280,11 +269,8 @@ func (r *Resolver) exchange(ctx context.Context, s *server, name string, qtype u
 	}
 	defer func() { <-r.slots }()
 
-	q := new(mdns.Msg)
-	q.SetQuestion(mdns.Fqdn(name), qtype)
-	q.SetEdns0(r.cfg.UDPSize, false)
-	var buf [512]byte
-	packed, err := q.PackBuffer(buf[:])
+	var buf [300]byte
+	packed, err := packQuery(buf[:0], name, qtype, r.cfg.UDPSize)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +286,9 @@ func (r *Resolver) exchange(ctx context.Context, s *server, name string, qtype u
 	if !resp.truncated {
 		return &resp, nil
 	}
-	q.Id = mdns.Id()
+	q := new(mdns.Msg)
+	q.SetQuestion(mdns.Fqdn(name), qtype)
+	q.SetEdns0(r.cfg.UDPSize, false)
 	m, _, err := s.tcp.ExchangeContext(ctx, q, s.addr)
 	if err != nil {
 		return nil, fmt.Errorf("tcp after truncation: %w", err)

@@ -3,7 +3,6 @@ package dns
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -11,8 +10,12 @@ import (
 	"time"
 )
 
-// errTimeout is a query that got no answer within Config.Timeout.
-var errTimeout = errors.New("timeout")
+// errTimeout is a query that got no answer within Config.Timeout;
+// errRefused one that the server's host refused (ICMP port unreachable).
+var (
+	errTimeout = errors.New("timeout")
+	errRefused = errors.New("connection refused")
+)
 
 // muxConn is one long-lived UDP socket to one server, shared by many
 // queries at once: each query gets a random free ID, one reader goroutine
@@ -30,13 +33,17 @@ type muxConn struct {
 
 // call is one query waiting on a muxConn; calls are pooled with their buffer.
 type call struct {
-	buf []byte
-	n   int
-	err error
-	ch  chan struct{}
+	buf   []byte // the reply
+	err   error
+	ch    chan struct{}
+	timer *time.Timer
 }
 
-var callPool = sync.Pool{New: func() any { return &call{buf: make([]byte, 65535), ch: make(chan struct{}, 1)} }}
+var callPool = sync.Pool{New: func() any {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &call{buf: make([]byte, 0, DefaultUDPSize), ch: make(chan struct{}, 1), timer: t}
+}}
 
 func dialMux(addr string) (*muxConn, error) {
 	ua, err := net.ResolveUDPAddr("udp", addr)
@@ -69,8 +76,10 @@ func (m *muxConn) read() {
 			// from the server as ECONNREFUSED: nothing listens there, so
 			// every query waiting on it can move on to the next server.
 			if errors.Is(err, syscall.ECONNREFUSED) {
-				m.failAll(fmt.Errorf("connection refused"), false)
+				m.failAll(errRefused, false)
+				continue
 			}
+			time.Sleep(time.Millisecond) // anything else: do not spin on it
 			continue
 		}
 		if n < 12 {
@@ -84,7 +93,7 @@ func (m *muxConn) read() {
 		}
 		m.mu.Unlock()
 		if c != nil {
-			c.n = copy(c.buf, buf[:n])
+			c.buf = append(c.buf[:0], buf[:n]...)
 			c.ch <- struct{}{}
 		}
 	}
@@ -109,7 +118,7 @@ func (m *muxConn) failAll(err error, closed bool) {
 // answer with the reply's bytes, valid only during the call.
 func (m *muxConn) exchange(ctx context.Context, q []byte, timeout time.Duration, answer func([]byte) error) error {
 	c := callPool.Get().(*call)
-	c.n, c.err = 0, nil
+	c.buf, c.err = c.buf[:0], nil
 	m.mu.Lock()
 	if m.closed != nil {
 		m.mu.Unlock()
@@ -128,6 +137,9 @@ func (m *muxConn) exchange(ctx context.Context, q []byte, timeout time.Duration,
 	q[0], q[1] = byte(id>>8), byte(id)
 
 	if _, err := m.conn.Write(q); err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			err = errRefused
+		}
 		if m.forget(id, c) {
 			callPool.Put(c)
 			return err
@@ -136,17 +148,16 @@ func (m *muxConn) exchange(ctx context.Context, q []byte, timeout time.Duration,
 		callPool.Put(c)
 		return err
 	}
-	t := time.NewTimer(timeout)
+	c.timer.Reset(timeout) // since Go 1.23 a Stop or Reset drains the timer
 	var err error
 	select {
 	case <-c.ch:
-		t.Stop()
-	case <-t.C:
+	case <-c.timer.C:
 		err = errTimeout
 	case <-ctx.Done():
-		t.Stop()
 		err = ctx.Err()
 	}
+	c.timer.Stop()
 	if err != nil {
 		if !m.forget(id, c) {
 			// The answer came as we gave up: take it, so c can be reused.
@@ -158,7 +169,7 @@ func (m *muxConn) exchange(ctx context.Context, q []byte, timeout time.Duration,
 		err = c.err
 	}
 	if err == nil {
-		err = answer(c.buf[:c.n])
+		err = answer(c.buf)
 	}
 	callPool.Put(c)
 	return err

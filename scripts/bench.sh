@@ -10,6 +10,18 @@ if [ ! -d bench ]; then
 	echo "scripts/bench.sh: there is no bench/ package yet" >&2
 	exit 1
 fi
+# dnsperf is the baseline of the DNS sweep's bench (bench/dns_test.go).
+if ! command -v dnsperf >/dev/null 2>&1; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "scripts/bench.sh: installing dnsperf (apt-get)…" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y -qq dnsperf >/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null && apt-get install -y -qq dnsperf >/dev/null; } ||
+			echo "scripts/bench.sh: could not install dnsperf; TestBenchDNSQueryRate will fail" >&2
+	else
+		echo "scripts/bench.sh: dnsperf missing and not root ('sudo apt-get install -y dnsperf'); TestBenchDNSQueryRate will fail" >&2
+	fi
+fi
 if [ -z "${BEIAN_TEMPORAL_CLI:-}" ]; then
 	BEIAN_TEMPORAL_CLI="$(go run ./cmd/devenv temporal-cli)"
 fi

@@ -53,9 +53,6 @@ type Options struct {
 	// so only TCP gets the records. Without it, UDP answers larger than the
 	// query's EDNS0 size (512 without EDNS0) are truncated as usual.
 	Truncate bool
-	// Readers is the number of UDP sockets (SO_REUSEPORT) reading the port;
-	// default 1.
-	Readers int
 }
 
 // Server is a running test server. Addr is "127.0.0.1:port", the same port
@@ -100,51 +97,45 @@ func New(opt Options) (*Server, error) {
 	s.SetRcode(opt.Rcode)
 	s.SetTruncate(opt.Truncate)
 
-	// The first UDP server picks the port; the others share it
-	// (SO_REUSEPORT) and the TCP listener takes the same number.
-	first, err := s.serveUDP("127.0.0.1:0")
+	pc, ln, err := listen()
 	if err != nil {
 		return nil, err
 	}
-	s.Addr = first.PacketConn.LocalAddr().String()
-	for range max(opt.Readers, 1) - 1 {
-		if _, err := s.serveUDP(s.Addr); err != nil {
-			s.Close()
-			return nil, err
-		}
+	// Bursts of queries (the bench keeps hundreds in flight) must queue,
+	// not be dropped; the kernel caps this at net.core.rmem_max.
+	_ = pc.(*net.UDPConn).SetReadBuffer(4 << 20)
+	s.Addr = pc.LocalAddr().String()
+	s.servers = []*mdns.Server{
+		{PacketConn: pc, Handler: s, UDPSize: 4096},
+		{Listener: ln, Handler: s},
 	}
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		s.Close()
-		return nil, err
+	var started sync.WaitGroup
+	for _, srv := range s.servers {
+		started.Add(1)
+		srv.NotifyStartedFunc = started.Done
+		go func() { _ = srv.ActivateAndServe() }()
 	}
-	started := make(chan struct{})
-	srv := &mdns.Server{Listener: ln, Handler: s, NotifyStartedFunc: func() { close(started) }}
-	s.servers = append(s.servers, srv)
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
+	started.Wait()
 	return s, nil
 }
 
-// serveUDP starts one UDP server on addr and waits until it reads.
-func (s *Server) serveUDP(addr string) (*mdns.Server, error) {
-	started := make(chan struct{})
-	srv := &mdns.Server{Addr: addr, Net: "udp", ReusePort: true, Handler: s, UDPSize: 4096,
-		NotifyStartedFunc: func() { close(started) }}
-	failed := make(chan error, 1)
-	go func() { failed <- srv.ListenAndServe() }()
-	select {
-	case <-started:
-		s.servers = append(s.servers, srv)
-		if uc, ok := srv.PacketConn.(*net.UDPConn); ok {
-			// Bursts of queries (the bench keeps hundreds in flight) must
-			// queue, not be dropped; the kernel caps this at rmem_max.
-			_ = uc.SetReadBuffer(4 << 20)
+// listen opens UDP and TCP on one free port of 127.0.0.1: UDP picks it,
+// TCP takes the same number, again when that is taken (by some client's
+// ephemeral port, say).
+func listen() (net.PacketConn, net.Listener, error) {
+	var err error
+	for range 50 {
+		var pc net.PacketConn
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return nil, nil, err
 		}
-		return srv, nil
-	case err := <-failed:
-		return nil, err
+		var ln net.Listener
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
 	}
+	return nil, nil, err
 }
 
 // Close stops the server; stalled answers are abandoned.
