@@ -135,6 +135,7 @@ var nav = []navItem{
 	{Base + "/filings/new", "新建申请", deskStaff},
 	{Base + "/tasks", "任务", deskStaff},
 	{Base + "/rectifications", "整改", deskStaff},
+	{Base + "/sweeps", "排查", deskStaff},
 	{Base + "/access-actions", "接入操作", techRoles},
 	{Base + "/faq", "答复库", faqRoles},
 	{Base + "/blacklist", "黑名单", deskStaff},
@@ -176,6 +177,9 @@ func (c *Console) routes() {
 
 	m.Handle("GET "+Base+"/tasks", c.page(deskStaff, c.tasks))
 	m.Handle("GET "+Base+"/rectifications", c.page(deskStaff, c.rectifications))
+	m.Handle("GET "+Base+"/sweeps", c.page(deskStaff, c.sweeps))
+	m.Handle("POST "+Base+"/sweeps", c.page(supervisor, c.startSweep))
+	m.Handle("GET "+Base+"/sweeps/{id}", c.page(deskStaff, c.sweep))
 	m.Handle("GET "+Base+"/tasks/{id}", c.page(deskStaff, c.callPage))
 	m.Handle("POST "+Base+"/tasks/{id}/complete", c.page(deskStaff, c.completeCall))
 	m.Handle("GET "+Base+"/access-actions", c.page(techRoles, c.accessActions))

@@ -228,6 +228,12 @@ type filingView struct {
 	Sources   []choice
 	// ShowWork shows the mails and tasks: staff work, not the bureau's.
 	ShowWork bool
+	// Sweeps are the filing's latest shell-site sweep findings (R-PA-3);
+	// DNS is a check of its domains made for this page (?dns=1, R-RV-2).
+	Sweeps   []beian.SweepFinding
+	DNS      []desk.DomainCheck
+	DNSError string
+	Checked  bool
 }
 
 // failedAction is a case-page form that did not go through.
@@ -306,6 +312,18 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, fail
 	if v.Access, err = c.svc.Store.CaseAccessActions(ctx, cs.ID); err != nil {
 		c.fail(w, r.Request, r, err)
 		return
+	}
+	if v.ShowWork {
+		if v.Sweeps, err = c.svc.CaseSweepFindings(ctx, r.who, cs.ID); err != nil {
+			c.fail(w, r.Request, r, err)
+			return
+		}
+		if r.URL.Query().Get("dns") == "1" || (failed != nil && beian.ErrorCode(failed.Err) == beian.CodeDomainElsewhere) {
+			v.Checked = true
+			if v.DNS, err = c.svc.DNSCheck(ctx, r.who, cs.ID); err != nil {
+				v.DNSError = err.Error()
+			}
+		}
 	}
 	if ui := c.svc.Config.TemporalUI; ui != "" {
 		v.WorkflowURL = fmt.Sprintf("%s/namespaces/%s/workflows/%s", ui, url.PathEscape(c.svc.Config.TemporalNamespace), url.PathEscape(cs.WorkflowID))
@@ -425,7 +443,7 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 			}
 			// The choice is part of the key: a pass still queued and a fail
 			// sent after it are two updates, not one.
-			err = c.svc.Act(ctx, r.who, id, a, req, keyWith(key, req.Result))
+			err = c.svc.Review(ctx, r.who, id, req, form("dns_note"), keyWith(key, req.Result))
 		}
 	case "bureau-received":
 		err = c.svc.RecordBureauDecision(ctx, r.who, id, desk.BureauDecision{Received: true}, false, key)

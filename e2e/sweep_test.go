@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/beian/beian/internal/browser"
 	"github.com/beian/beian/notices"
 )
 
@@ -181,4 +182,47 @@ func TestReviewChecksDNS(t *testing.T) {
 	b.must(200, b.do("POST", "/api/v1/filings/"+other.str("id")+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(other)}))
 	passed := b.must(200, b.do("POST", "/api/v1/filings/"+other.str("id")+"/review", tokSpecialist, map[string]any{"result": "pass"}))
 	require.Contains(t, string(passed.Raw), "尚未解析到我公司IP")
+}
+
+// TestConsoleSweep: a supervisor starts a sweep from the console, watches
+// it finish, reads the domain found elsewhere with its filing, and the
+// filing's page shows the result and a DNS check (R-PA-3, R-RV-2).
+func TestConsoleSweep(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	moved := approvedCase(t, b, "console-moved.cn")
+	approvedCase(t, b, "console-ours.cn")
+	b.SetDNS("console-moved.cn", "192.0.2.80")
+	b.SetDNS("console-ours.cn", "198.51.100.7")
+	b.AddStaff("wangzg", "王主管", "supervisor")
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "wangzg")
+	br.Open(b.api.URL + "/console/sweeps")
+	br.JS(`window.confirm = function () { return true; }`)
+	br.ClickAndWait("#start-sweep")
+	require.Contains(t, br.Location(), "/console/sweeps/")
+	page := br.Location()
+	b.waitSweep(page[strings.LastIndex(page, "/")+1:])
+	sc := newStaffClient(t, b.api.URL)
+	sc.mustSignIn("wangzg")
+	got := sc.get(page[strings.Index(page, "/console"):])
+	require.Equal(t, 200, got.Status, "%.2000s", got.Body)
+	br.Open(page)
+	require.Zero(t, br.Count(`meta[http-equiv="refresh"]`), "a finished sweep's page stops refreshing")
+	found := br.Text("#findings-elsewhere")
+	require.Contains(t, found, "console-moved.cn")
+	require.Contains(t, found, "192.0.2.80")
+	require.Contains(t, found, "已通知")
+	br.Screenshot("console-sweep")
+	br.ClickAndWait("#findings-elsewhere a")
+	require.Contains(t, br.Location(), moved)
+	br.ClickAndWait("#check-dns")
+	dns := br.Text("#dns")
+	require.Contains(t, dns, "解析到他处")
+	require.Contains(t, dns, "最近排查")
+	br.Screenshot("console-filing-dns")
+	br.Open(b.api.URL + "/console/sweeps")
+	require.Contains(t, br.Text("main"), "已完成")
+	br.Screenshot("console-sweeps")
+	require.Empty(t, br.Problems())
 }
