@@ -54,6 +54,9 @@ type Config struct {
 	MarketingMailbox string
 	// SweepHomepages turns the R-PA-5 home-page check of the sweep on.
 	SweepHomepages bool
+	// SweepChunk is how many domains a sweep batch resolves between two
+	// saves; 1,000 when zero.
+	SweepChunk int
 	// SampleSize is how many filings the daily sampling calls (R-PA-1).
 	SampleSize int
 	// GMMailbox is the general manager's, told when an escalation cuts access (R-VC-4).

@@ -93,8 +93,12 @@ func (a *Activities) SweepBatch(ctx context.Context, in workflows.SweepBatchInpu
 		return workflows.SweepBatchResult{}, err
 	}
 	checked := 0
-	for start := 0; start < len(targets); start += sweepChunk {
-		chunk := targets[start:min(start+sweepChunk, len(targets))]
+	size := a.Config.SweepChunk
+	if size <= 0 {
+		size = sweepChunk
+	}
+	for start := 0; start < len(targets); start += size {
+		chunk := targets[start:min(start+size, len(targets))]
 		if saved != "" && chunk[len(chunk)-1].Domain <= saved {
 			checked += len(chunk)
 			continue
@@ -106,9 +110,14 @@ func (a *Activities) SweepBatch(ctx context.Context, in workflows.SweepBatchInpu
 			domains = append(domains, t.Domain)
 		}
 		findings := make([]beian.SweepFinding, 0, len(chunk))
+		last := saved // what a retry may skip: the chunks saved so far
+		if start > 0 {
+			last = targets[start-1].Domain
+		}
 		err := a.Domains.CheckAll(ctx, domains, ours, func(f dns.Finding) {
 			t := byDomain[f.Domain]
 			findings = append(findings, findingOf(in.SweepID, t, f))
+			activity.RecordHeartbeat(ctx, last) // alive, even when a resolver stalls (the SDK throttles)
 		})
 		if err != nil {
 			return workflows.SweepBatchResult{}, err

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +226,47 @@ func TestConsoleSweep(t *testing.T) {
 	require.Contains(t, br.Text("main"), "已完成")
 	br.Screenshot("console-sweeps")
 	require.Empty(t, br.Problems())
+}
+
+// TestSweepSurvivesWorkerStop (R-PA-3): the worker stops in the middle of a
+// sweep and another takes over: it resumes after the chunks already saved
+// (the DNS server sees far fewer queries than two whole sweeps) and every
+// moved filing is told once.
+func TestSweepSurvivesWorkerStop(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	b.Acts.Config.SweepChunk = 4
+	const n, moved = 20, 4
+	for i := range n {
+		d := fmt.Sprintf("restart-sweep-%02d.cn", i)
+		approvedCase(t, b, d)
+		if i < moved {
+			b.SetDNS(d, "192.0.2.90")
+		} else {
+			b.SetDNS(d, "198.51.100.7")
+		}
+	}
+	b.DNS.SetStall(150 * time.Millisecond)
+	before := b.DNS.Queries()
+	id := b.must(202, b.do("POST", "/api/v1/sweeps", tokSupervisor, nil)).str("id")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := b.must(200, b.do("GET", "/api/v1/sweeps/"+id, tokSpecialist, nil))
+		if done, _ := r.get("done").(float64); done >= 12 {
+			require.Equal(t, "running", r.str("status"), "stopped while running")
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the sweep never got to 12 domains: %s", r.Raw)
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.stopWorker()
+	time.Sleep(500 * time.Millisecond)
+	b.startWorker()
+	r := b.waitSweep(id)
+	require.Equal(t, map[string]any{"ours": float64(n - moved), "elsewhere": float64(moved), "nxdomain": 0.0, "unresolved": 0.0}, r.get("counts"))
+	require.Equal(t, float64(moved), r.get("notified"))
+	whole := int64(n*4 + moved*4) // four queries a domain, four more to confirm a move
+	require.Less(t, b.DNS.Queries()-before, whole+whole/2, "resumed after the saved chunks, not from the start")
+	time.Sleep(time.Second)
+	require.Equal(t, moved, b.mailsWith(notices.ShellSiteWarning), "each moved filing told once")
 }
