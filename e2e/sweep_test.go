@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,9 +10,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
+	"github.com/beian/beian/calendar"
 	"github.com/beian/beian/internal/browser"
 	"github.com/beian/beian/notices"
+	"github.com/beian/beian/worker"
+	"github.com/beian/beian/workflows"
 )
 
 // waitSweep polls the sweep until it has ended.
@@ -269,4 +275,39 @@ func TestSweepSurvivesWorkerStop(t *testing.T) {
 	require.Less(t, b.DNS.Queries()-before, whole+whole/2, "resumed after the saved chunks, not from the start")
 	time.Sleep(time.Second)
 	require.Equal(t, moved, b.mailsWith(notices.ShellSiteWarning), "each moved filing told once")
+}
+
+// TestSweepSchedule (R-PA-3): the weekly sweep's schedule runs on
+// Thursdays at 14:00 Asia/Shanghai, never two at once; a new time from
+// the configuration moves it.
+func TestSweepSchedule(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	ctx := context.Background()
+	require.NoError(t, worker.EnsureSweepSchedule(ctx, b.Temporal, ""))
+	require.NoError(t, worker.EnsureSweepSchedule(ctx, b.Temporal, ""), "a schedule that exists is kept")
+	h := b.Temporal.ScheduleClient().GetHandle(ctx, workflows.SweepScheduleID)
+	desc, err := h.Describe(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "Asia/Shanghai", desc.Schedule.Spec.TimeZoneName)
+	require.Equal(t, enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, desc.Schedule.Policy.Overlap)
+	require.NotEmpty(t, desc.Info.NextActionTimes)
+	for _, next := range desc.Info.NextActionTimes {
+		local := next.In(calendar.Shanghai)
+		require.Equal(t, time.Thursday, local.Weekday(), "next run %s", local)
+		require.Equal(t, 14, local.Hour())
+	}
+	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	require.True(t, ok)
+	require.Equal(t, workflows.SweepWorkflowName, action.Workflow)
+
+	require.NoError(t, worker.EnsureSweepSchedule(ctx, b.Temporal, "30 15 * * 5"))
+	desc, err = h.Describe(ctx)
+	require.NoError(t, err)
+	for _, next := range desc.Info.NextActionTimes {
+		local := next.In(calendar.Shanghai)
+		require.Equal(t, time.Friday, local.Weekday(), "next run %s", local)
+		require.Equal(t, 15, local.Hour())
+		require.Equal(t, 30, local.Minute())
+	}
 }
