@@ -77,7 +77,7 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 			Actor: req.Actor, Received: req.Received, Result: req.Result, Reasons: req.Reasons,
 			Decision: req.Decision, BureauReceived: req.BureauReceived, FilingNumber: req.FilingNumber,
 			FilingPasswordSealed: req.FilingPasswordSealed, Reason: req.Reason, Source: req.Source,
-			RefusedBecause: req.RefusedBecause,
+			RefusedBecause: req.RefusedBecause, DNSNote: req.DNSNote,
 			TaskID:         req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled, CallbackAt: req.CallbackAt, Assignee: req.Assignee,
 		},
 		Config: lifecycle.Config{

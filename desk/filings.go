@@ -294,6 +294,9 @@ func (s *Service) RecordBureauDecision(ctx context.Context, who Actor, caseID st
 		}
 		req.FilingPasswordSealed = sealed
 	}
+	if b.Decision == "approved" {
+		req.DNSNote = s.openingDNSNote(ctx, caseID)
+	}
 	if async {
 		if _, err := s.Store.GetCase(ctx, caseID); err != nil {
 			return err

@@ -189,3 +189,34 @@ func (s *Service) CaseSweepFindings(ctx context.Context, who Actor, caseID strin
 	}
 	return s.Store.CaseSweepFindings(ctx, caseID, 10)
 }
+
+// openingDNSNote checks the domains again as access is about to be opened
+// (R-RV-2: a site not yet pointed at us is normal before approval, not
+// after): "" when every domain resolves to us or nothing can be checked.
+func (s *Service) openingDNSNote(ctx context.Context, caseID string) string {
+	if s.Domains == nil {
+		return ""
+	}
+	c, err := s.Store.GetCase(ctx, caseID)
+	if err != nil || len(c.Website.Domains) == 0 {
+		return ""
+	}
+	checks, err := s.checkDomains(ctx, c.Website.Domains)
+	if err != nil {
+		return ""
+	}
+	var off []string
+	for _, ch := range checks {
+		if ch.Class != beian.SweepOurs {
+			what := ch.Class.Title()
+			if len(ch.Addresses) > 0 {
+				what += " " + strings.Join(ch.Addresses, "、")
+			}
+			off = append(off, ch.Domain+"（"+what+"）")
+		}
+	}
+	if len(off) == 0 {
+		return "开通前复查解析：域名均解析到我公司IP"
+	}
+	return "开通前复查解析：" + strings.Join(off, "；") + "，请提醒用户改为解析到我公司机房IP"
+}

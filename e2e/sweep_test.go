@@ -184,6 +184,16 @@ func TestReviewChecksDNS(t *testing.T) {
 	// The sponsor's next site waits for this one to leave the bureau.
 	b.must(200, b.do("POST", "/api/v1/filings/"+id+"/bureau-decision", tokSpecialist,
 		map[string]any{"decision": "approved", "filing_number": "粤ICP备20260002号-1"}))
+	// Access is about to open: the DNS is checked again and tech reads it on the order.
+	opens := b.must(200, b.do("GET", "/api/v1/access-actions?status=pending", tokTech, nil))
+	var reason string
+	for _, it := range opens.get("items").([]any) {
+		if a := it.(map[string]any); a["filing_id"] == id && a["kind"] == "open" {
+			reason = a["reason"].(string)
+		}
+	}
+	require.Contains(t, reason, "开通前复查解析")
+	require.Contains(t, reason, "192.0.2.70")
 
 	other := b.must(201, b.do("POST", "/api/v1/filings", tokSpecialist, personFiling("review-dns-new.cn")))
 	b.must(200, b.do("POST", "/api/v1/filings/"+other.str("id")+"/materials", tokSpecialist, map[string]any{"received": checklistCodes(other)}))

@@ -57,6 +57,7 @@ type Request struct {
 	Reason               string // returned, rectification, withdraw, restore; linked outcome: the linked case
 	Source               string // rectification: manual, sweep, verification, security
 	RefusedBecause       string // a refused bureau signal
+	DNSNote              string // bureau decision approved: the domains' DNS as access is opened (R-RV-2)
 	// verification-result
 	TaskID  string
 	Outcome string            // "answered" | "no_answer"
@@ -402,7 +403,11 @@ func bureauDecision(s *step) error {
 	s.event("bureau_approved")
 	s.setStatus(beian.StatusApproved)
 	if c.Type != beian.TypeChange { // R-AC-0: access opens on approval, never before
-		s.access(beian.AccessOpen, "备案成功，开通接入")
+		open := "备案成功，开通接入"
+		if s.req.DNSNote != "" {
+			open += "；" + s.req.DNSNote
+		}
+		s.access(beian.AccessOpen, open)
 	}
 	s.toFiler("approved", notices.Approved(c)) // R-BR-2
 	s.linked = c.LinkedCaseID != ""            // an approved change replaces the live filing

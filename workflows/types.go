@@ -124,6 +124,9 @@ type ActionRequest struct {
 	Source string // require-rectification: "sweep", "verification", "security", "manual"
 	// RefusedBecause says why a bureau signal could not be applied (EventSignalRefused).
 	RefusedBecause string
+	// DNSNote is where the domains resolve as the approval is recorded: tech
+	// reads it on the order to open access (R-RV-2).
+	DNSNote string
 	// verification-result: the call task, its outcome ("answered",
 	// "no_answer"), what was answered by question, and which number was
 	// dialled ("mobile" or "landline", R-VC-2).
