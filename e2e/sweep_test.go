@@ -118,6 +118,8 @@ func TestShellSiteSweep(t *testing.T) {
 	}
 	require.Equal(t, 1, cuts)
 	require.Equal(t, 2, b.mailsWith(notices.ShellSiteWarning), "one notice per moved filing")
+	b.saveHistory(b.history(ids["sweep-moved.cn"]), "shell_site_cut_history.json")
+	b.saveHistory(b.history(ids["sweep-back.cn"]), "shell_site_cleared_history.json")
 
 	// A second sweep: the cut filing is not swept, nothing is sent twice.
 	b.SetDNS("sweep-back.cn", "192.0.2.51") // moved away again: a new notice is right

@@ -21,14 +21,18 @@ import (
 //     and recorded (TestRefusedBureauSignalIsRecorded);
 //   - linked_change_history.json: a change replacing a live filing, then
 //     access cancelled and the number cancelled through linked cases
-//     (TestOwnFilingChangedAndCancelled).
+//     (TestOwnFilingChangedAndCancelled);
+//   - shell_site_cut_history.json, shell_site_cleared_history.json: a sweep's
+//     order to rectify, then at the deadline the domains resolved again (the
+//     version "rectify-deadline-decides") and the access cut, or cleared
+//     (TestShellSiteSweep).
 //
 // A change to the workflow that would break running filings fails here:
 // guard it with workflow.GetVersion instead, and add the new history.
 func TestReplayHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*_history.json")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 4)
+	require.GreaterOrEqual(t, len(files), 6)
 	for _, f := range files {
 		r := worker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(workflows.Filing, workflow.RegisterOptions{Name: workflows.FilingWorkflowName})
