@@ -154,6 +154,9 @@ func TestRectification(t *testing.T) {
 	late := approve("moved-away.cn", "苏ICP备40000001号-1")
 	onTime := approve("came-back.cn", "苏ICP备40000002号-1")
 
+	// A sweep's order: at the deadline the domain is resolved again and
+	// still points elsewhere (R-PA-3).
+	b.SetDNS("moved-away.cn", "192.0.2.99")
 	r := b.must(200, b.do("POST", "/api/v1/filings/"+late+"/rectification", tokSpecialist,
 		map[string]any{"reason": "域名解析已不在我公司", "source": "sweep"}))
 	require.Equal(t, "RECTIFYING", r.str("status"))

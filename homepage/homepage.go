@@ -371,3 +371,15 @@ func inPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
 	}
 	return false
 }
+
+// CheckHomepage is Check in the words of the sweep (activities.HomepageChecker):
+// the verdict ("shown", "missing", "unreachable"), the page read, and the
+// evidence or the error.
+func (c *Checker) CheckHomepage(ctx context.Context, domain string, addrs []netip.Addr, filingNumber string, ours []netip.Prefix) (string, string, string) {
+	r := c.Check(ctx, domain, addrs, filingNumber, ours)
+	detail := r.Evidence
+	if r.Error != "" {
+		detail = r.Error
+	}
+	return r.Verdict(), r.URL, detail
+}

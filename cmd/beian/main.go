@@ -33,6 +33,7 @@ import (
 	"github.com/beian/beian/desk"
 	"github.com/beian/beian/dns"
 	"github.com/beian/beian/faq"
+	"github.com/beian/beian/homepage"
 	"github.com/beian/beian/mail"
 	"github.com/beian/beian/metrics"
 	"github.com/beian/beian/netcontrol"
@@ -165,6 +166,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			MarketingMailbox: cfg.MarketingMailbox, SweepHomepages: cfg.SweepHomepages,
 		}}
 		acts.Domains = resolver
+		acts.Homepages = &homepage.Checker{}
 		if cfg.AccessWebhookURL != "" {
 			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}
 		}
