@@ -99,7 +99,9 @@ type SweepFinding struct {
 type SweepStore interface {
 	// OpenSweep starts a sweep, or returns the running one with joined
 	// set: two sweeps never run at once.
-	OpenSweep(ctx context.Context, trigger, actor string) (s *Sweep, joined bool, err error)
+	// runKey names the caller's run: a sweep it opened before is its own,
+	// not joined.
+	OpenSweep(ctx context.Context, trigger, actor, runKey string) (s *Sweep, joined bool, err error)
 	// GetSweep returns a sweep with its counts; CodeNotFound when unknown.
 	GetSweep(ctx context.Context, id string) (*Sweep, error)
 	// ListSweeps returns the latest sweeps, newest first.

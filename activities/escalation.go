@@ -139,7 +139,7 @@ func (a *Activities) EscalationExpired(ctx context.Context, in workflows.Escalat
 		return 0, nil
 	}
 	var to []string
-	for _, x := range []string{a.Config.GMMailbox, a.Config.TechMailbox} {
+	for _, x := range []string{a.Config.GMMailbox, a.Config.TechSupervisorMailbox, a.Config.TechMailbox} {
 		if x != "" {
 			to = append(to, x)
 		}

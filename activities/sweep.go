@@ -51,7 +51,8 @@ func (a *Activities) OurRanges(ctx context.Context) ([]netip.Prefix, error) {
 
 // OpenSweep opens a sweep for the schedule, or names the running one.
 func (a *Activities) OpenSweep(ctx context.Context, trigger string) (workflows.SweepOpened, error) {
-	s, joined, err := a.Store.OpenSweep(ctx, trigger, "schedule")
+	info := activity.GetInfo(ctx).WorkflowExecution
+	s, joined, err := a.Store.OpenSweep(ctx, trigger, "schedule", info.ID+"/"+info.RunID)
 	if err != nil {
 		return workflows.SweepOpened{}, err
 	}
@@ -92,14 +93,28 @@ func (a *Activities) SweepBatch(ctx context.Context, in workflows.SweepBatchInpu
 	if err != nil {
 		return workflows.SweepBatchResult{}, err
 	}
+	if len(ours) == 0 { // every domain would look moved: tell nobody anything
+		return workflows.SweepBatchResult{}, temporal.NewNonRetryableApplicationError("机房未配置IP网段，无法判断域名是否解析在我司；请先在「机房」页面录入网段", beian.CodeInvalid, nil)
+	}
 	checked := 0
 	size := a.Config.SweepChunk
 	if size <= 0 {
 		size = sweepChunk
 	}
+	// Resume after the chunk whose last domain an earlier attempt saved
+	// (found by equality: Postgres's collation, not Go's, orders domains).
+	resume := 0
+	if saved != "" {
+		for i, t := range targets {
+			if t.Domain == saved {
+				resume = i + 1
+				break
+			}
+		}
+	}
 	for start := 0; start < len(targets); start += size {
 		chunk := targets[start:min(start+size, len(targets))]
-		if saved != "" && chunk[len(chunk)-1].Domain <= saved {
+		if start+len(chunk) <= resume {
 			checked += len(chunk)
 			continue
 		}
@@ -165,6 +180,7 @@ func addressesOf(f dns.Finding) []string {
 // again. Domains that no longer exist are reported to the specialists.
 func (a *Activities) SweepNotify(ctx context.Context, sweepID string) error {
 	done := map[string]bool{}
+	var failed []string
 	cursor := ""
 	for {
 		page, err := a.Store.SweepFindings(ctx, sweepID, beian.SweepElsewhere, cursor, 500)
@@ -176,15 +192,23 @@ func (a *Activities) SweepNotify(ctx context.Context, sweepID string) error {
 				continue
 			}
 			done[f.CaseID] = true
+			activity.RecordHeartbeat(ctx, f.Domain)
 			reason := fmt.Sprintf("空壳网站排查：域名 %s 解析到非我公司IP %s", f.Domain, strings.Join(f.Addresses, "、"))
-			_, err := a.Caller.Act(ctx, f.CaseID, beian.ActionRequireRectify, workflows.ActionRequest{
+			// One filing whose workflow does not answer must not hold the
+			// others up: it is reported, and the next sweep tries again.
+			actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			_, err := a.Caller.Act(actx, f.CaseID, beian.ActionRequireRectify, workflows.ActionRequest{
 				Actor: "sweep", Reason: reason, Source: notices.RectifySourceSweep,
 			}, "sweep:"+sweepID+":"+f.CaseID)
+			cancel()
 			switch {
 			case beian.ErrorCode(err) == beian.CodeInvalidState:
 				continue // rectifying already, or cut: no second notice
+			case ctx.Err() != nil:
+				return ctx.Err()
 			case err != nil:
-				return appErr(err)
+				failed = append(failed, fmt.Sprintf("%s  %s（%v）", f.CaseNo, f.Domain, err))
+				continue
 			}
 			if err := a.Store.MarkSweepNotified(ctx, sweepID, f.CaseID, time.Now()); err != nil {
 				return err
@@ -195,6 +219,17 @@ func (a *Activities) SweepNotify(ctx context.Context, sweepID string) error {
 			break
 		}
 		cursor = page[len(page)-1].Domain
+	}
+	if len(failed) > 0 && len(a.Config.StaffAlerts) > 0 {
+		m := beian.Mail{Key: "sweep/" + sweepID + "/notify-failed", To: a.Config.StaffAlerts,
+			Subject: fmt.Sprintf("【空壳网站排查】%d 个备案未能发出整改通知，请处理", len(failed)),
+			Body:    "备案组：\n\n以下备案的域名解析到非我公司IP，但其流程未能接受整改要求，未发送通知。请在工作台核实后手动要求整改：\n\n" + strings.Join(failed, "\n") + "\n"}
+		if _, err := a.Store.QueueMailWithEvents(ctx, m, nil); err != nil {
+			return err
+		}
+		if err := a.SendMail(ctx, m.Key); err != nil {
+			return err
+		}
 	}
 	return a.reportNXDomains(ctx, sweepID)
 }
@@ -276,6 +311,8 @@ func (a *Activities) SweepHomepages(ctx context.Context, sweepID string) error {
 					firstErr = errors.Join(firstErr, err)
 					mu.Unlock()
 				}
+				activity.RecordHeartbeat(ctx, cursor) // alive; a retry starts at the page
+
 			}()
 		}
 		wg.Wait()
@@ -348,6 +385,9 @@ func (a *Activities) RectifyDeadline(ctx context.Context, caseID string) (workfl
 	ours, err := a.OurRanges(ctx)
 	if err != nil {
 		return cut, err
+	}
+	if len(ours) == 0 {
+		return workflows.DeadlineDecision{Event: workflows.EventSweepRecheck, Detail: "机房未配置IP网段，无法复查"}, nil
 	}
 	byClass := map[dns.Class][]string{}
 	addrs := map[string][]string{}

@@ -68,7 +68,7 @@ func TestSweepBatchAndHomepages(t *testing.T) {
 		Homepages: &homepage.Checker{HTTPPort: port, HTTPSPort: 1, Timeout: 2 * time.Second},
 		Config:    activities.Config{SweepHomepages: true}}
 
-	s, _, err := db.OpenSweep(ctx, "manual", "test")
+	s, _, err := db.OpenSweep(ctx, "manual", "test", "")
 	require.NoError(t, err)
 	var ts testsuite.WorkflowTestSuite
 	for range 2 { // the second run is a retry: nothing recorded twice

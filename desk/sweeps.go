@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/dns"
@@ -55,6 +56,9 @@ func (s *Service) checkDomains(ctx context.Context, domains []string) ([]DomainC
 	for _, dc := range dcs {
 		ours = append(ours, dc.CIDRs...)
 	}
+	// A person waits on this: a few seconds, then what is known.
+	ctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+	defer cancel()
 	out := make([]DomainCheck, len(domains))
 	var wg sync.WaitGroup
 	for i, d := range domains {
@@ -135,9 +139,12 @@ func (s *Service) StartSweep(ctx context.Context, who Actor) (*beian.Sweep, bool
 	if s.Sweeper == nil {
 		return nil, false, beian.Errorf(beian.CodeUnavailable, "排查服务未启动")
 	}
-	sw, joined, err := s.Store.OpenSweep(ctx, "manual", who.Name)
+	sw, joined, err := s.Store.OpenSweep(ctx, "manual", who.Name, "")
 	if err != nil {
 		return nil, false, err
+	}
+	if joined { // its own workflow runs it (the schedule's or an earlier start)
+		return sw, true, nil
 	}
 	if err := s.Sweeper.StartSweep(ctx, sw.ID); err != nil {
 		if !joined {
@@ -175,9 +182,6 @@ func (s *Service) SweepFindings(ctx context.Context, who Actor, id string, class
 	}
 	if class != "" && !slices.Contains(beian.SweepClasses, class) {
 		return nil, beian.Errorf(beian.CodeInvalid, "class 应为 ours、elsewhere、nxdomain 或 unresolved")
-	}
-	if _, err := s.Store.GetSweep(ctx, id); err != nil {
-		return nil, err
 	}
 	return s.Store.SweepFindings(ctx, id, class, cursor, limit)
 }

@@ -588,6 +588,20 @@ func sweepRecheck(s *step) error {
 	by := s.in.At.Add(SweepRecheckAfter)
 	s.c.Deadlines.RectifyBy = &by
 	s.note(nonEmpty(s.req.Reason, "复查未能解析域名") + "；不因解析故障取消接入，" + by.In(shanghai).Format("15:04") + " 再查")
+	// The third hour without an answer (a lame delegation, say) needs a
+	// person: the specialist is told once.
+	rechecks := 0
+	for _, e := range s.c.Timeline {
+		switch e.Event {
+		case "rectification_required":
+			rechecks = 0
+		case "sweep_recheck_deferred":
+			rechecks++
+		}
+	}
+	if rechecks == 2 {
+		s.toStaff("sweep-recheck", notices.SweepUnresolvedAlert(s.c, s.req.Reason))
+	}
 	return nil
 }
 

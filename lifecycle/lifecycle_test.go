@@ -444,3 +444,53 @@ func TestEscalationStopIsPerServerIPForTheSupervisor(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepDeadlineOutcomes (R-PA-3): at a shell-site deadline a domain back
+// with us clears the filing, one that does not exist is reported and not
+// cut, and one that cannot be resolved is looked at again an hour later,
+// the specialist told once on the third hour; none of them cuts access.
+func TestSweepDeadlineOutcomes(t *testing.T) {
+	for _, tc := range []struct {
+		event, timeline string
+		status          beian.Status
+		rectifyBy       bool
+	}{
+		{lifecycle.EventSweepCleared, "moved_back", beian.StatusApproved, false},
+		{lifecycle.EventSweepNXDomain, "sweep_nxdomain", beian.StatusApproved, false},
+		{lifecycle.EventSweepRecheck, "sweep_recheck_deferred", beian.StatusRectifying, true},
+	} {
+		c := newCase(beian.StatusRectifying)
+		c.RectifySource = "sweep"
+		out, err := lifecycle.Apply(lifecycle.Input{Case: c, Seq: 7, Event: tc.event, At: at, Request: lifecycle.Request{Reason: "24小时复查"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := out.Transition
+		if tr.Event.Event != tc.timeline || tr.Case.Status != tc.status || (tr.Case.Deadlines.RectifyBy != nil) != tc.rectifyBy || len(tr.AccessActions) != 0 {
+			t.Fatalf("%s: %+v", tc.event, tr)
+		}
+		if tc.event == lifecycle.EventSweepRecheck && !tr.Case.Deadlines.RectifyBy.Equal(at.Add(lifecycle.SweepRecheckAfter)) {
+			t.Fatalf("recheck at %s", tr.Case.Deadlines.RectifyBy)
+		}
+	}
+	alerts := 0
+	c := newCase(beian.StatusRectifying)
+	c.RectifySource = "sweep"
+	c.Timeline = []beian.Event{{Event: "rectification_required"}}
+	for i := range 5 {
+		out, err := lifecycle.Apply(lifecycle.Input{Case: c, Seq: 10 + i, Event: lifecycle.EventSweepRecheck, At: at.Add(time.Duration(i) * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Transition.Mails {
+			if strings.Contains(m.Subject, "持续无法解析") {
+				alerts++
+			}
+		}
+		c = out.Transition.Case
+		c.Timeline = append(c.Timeline, out.Transition.Event)
+	}
+	if alerts != 1 {
+		t.Fatalf("%d alerts over five rechecks, want 1", alerts)
+	}
+}

@@ -51,3 +51,11 @@ func orElse(s, dflt string) string {
 	}
 	return s
 }
+
+// SweepUnresolvedAlert tells the specialist that a shell-site deadline has
+// found no answer for three hours: nothing is cut for it, a person looks.
+func SweepUnresolvedAlert(c *beian.Case, detail string) Message {
+	body := fmt.Sprintf("备案专员：\n\n备案 %s（%s）的空壳网站整改已到期，但域名连续 3 次复查未能解析：%s\n没有取消接入，系统每小时再查。请人工核实域名解析（可能是域名的 DNS 服务器故障）。\n",
+		c.CaseNo, c.Sponsor.Name, detail)
+	return Message{Subject: fmt.Sprintf("【排查】域名复查持续无法解析，请核实：%s %s", c.CaseNo, c.PrimaryName()), Body: body}
+}

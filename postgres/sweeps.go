@@ -14,7 +14,7 @@ import (
 
 // OpenSweep starts a sweep, or returns the running one with joined set
 // (R-PA-3: never two at once). The partial unique index decides races.
-func (db *DB) OpenSweep(ctx context.Context, trigger, actor string) (*beian.Sweep, bool, error) {
+func (db *DB) OpenSweep(ctx context.Context, trigger, actor, runKey string) (*beian.Sweep, bool, error) {
 	// A sweep still "running" after 12 hours lost its workflow (a sweep
 	// takes minutes): it must not hold every later sweep off.
 	if _, err := db.pool.Exec(ctx, `UPDATE sweeps SET status = 'failed', error = '超过12小时未结束，已视为中断', finished_at = now()
@@ -24,8 +24,8 @@ func (db *DB) OpenSweep(ctx context.Context, trigger, actor string) (*beian.Swee
 	for range 3 {
 		var id string
 		err := db.pool.QueryRow(ctx, `
-			INSERT INTO sweeps (status, trigger, started_by) VALUES ('running', $1, $2)
-			ON CONFLICT DO NOTHING RETURNING id`, trigger, actor).Scan(&id)
+			INSERT INTO sweeps (status, trigger, started_by, run_key) VALUES ('running', $1, $2, $3)
+			ON CONFLICT DO NOTHING RETURNING id`, trigger, actor, runKey).Scan(&id)
 		if err == nil {
 			s, err := db.GetSweep(ctx, id)
 			return s, false, err
@@ -33,7 +33,8 @@ func (db *DB) OpenSweep(ctx context.Context, trigger, actor string) (*beian.Swee
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return nil, false, fmt.Errorf("open sweep: %w", err)
 		}
-		err = db.pool.QueryRow(ctx, `SELECT id FROM sweeps WHERE status = 'running'`).Scan(&id)
+		var key string
+		err = db.pool.QueryRow(ctx, `SELECT id, run_key FROM sweeps WHERE status = 'running'`).Scan(&id, &key)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // it finished between the two statements
 		}
@@ -41,7 +42,7 @@ func (db *DB) OpenSweep(ctx context.Context, trigger, actor string) (*beian.Swee
 			return nil, false, fmt.Errorf("running sweep: %w", err)
 		}
 		s, err := db.GetSweep(ctx, id)
-		return s, true, err
+		return s, runKey == "" || key != runKey, err
 	}
 	return nil, false, fmt.Errorf("open sweep: no running sweep and none could be started")
 }

@@ -34,7 +34,7 @@ func TestSweepStore(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, j, err := b.db.OpenSweep(b.ctx, "manual", "wangzg")
+			s, j, err := b.db.OpenSweep(b.ctx, "manual", "wangzg", "")
 			require.NoError(t, err)
 			ids[i], joined[i] = s.ID, j
 		}()
@@ -99,10 +99,17 @@ func TestSweepStore(t *testing.T) {
 	require.Len(t, mine, 2, "both domains of the filing")
 
 	require.NoError(t, b.db.FinishSweep(b.ctx, id, beian.SweepCompleted, ""))
-	s2, j, err := b.db.OpenSweep(b.ctx, "schedule", "")
+	s2, j, err := b.db.OpenSweep(b.ctx, "schedule", "", "run-1")
 	require.NoError(t, err)
 	require.False(t, j, "after the first ended a new one starts")
 	require.NotEqual(t, id, s2.ID)
+	s3, j, err := b.db.OpenSweep(b.ctx, "schedule", "", "run-1")
+	require.NoError(t, err)
+	require.False(t, j, "a retry of the run that opened it finds its own sweep")
+	require.Equal(t, s2.ID, s3.ID)
+	_, j, err = b.db.OpenSweep(b.ctx, "manual", "wangzg", "")
+	require.NoError(t, err)
+	require.True(t, j, "anyone else joins it")
 	list, err := b.db.ListSweeps(b.ctx, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 2)

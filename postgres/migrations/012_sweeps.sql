@@ -8,7 +8,10 @@ CREATE TABLE sweeps (
     started_at  timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
     error       text        NOT NULL DEFAULT '',
-    total       integer     NOT NULL DEFAULT 0
+    total       integer     NOT NULL DEFAULT 0,
+    -- run_key names the workflow run that opened the sweep, so a retry of
+    -- its opening finds its own sweep instead of joining it.
+    run_key     text        NOT NULL DEFAULT ''
 );
 -- Two sweeps never run at once: a second one joins the first.
 CREATE UNIQUE INDEX sweeps_one_running ON sweeps ((true)) WHERE status = 'running';
