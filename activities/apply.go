@@ -78,7 +78,7 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 			Decision: req.Decision, BureauReceived: req.BureauReceived, FilingNumber: req.FilingNumber,
 			FilingPasswordSealed: req.FilingPasswordSealed, Reason: req.Reason, Source: req.Source,
 			RefusedBecause: req.RefusedBecause, DNSNote: req.DNSNote,
-			TaskID:         req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled, CallbackAt: req.CallbackAt, Assignee: req.Assignee,
+			TaskID: req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled, CallbackAt: req.CallbackAt, Assignee: req.Assignee,
 		},
 		Config: lifecycle.Config{
 			BureauWorkingDays: a.Config.BureauWorkingDays, BureauSLA: a.Config.BureauSLA, RectifyWithin: a.Config.RectifyWithin,
