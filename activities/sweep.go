@@ -154,23 +154,8 @@ func findingOf(sweepID string, t beian.SweepTarget, f dns.Finding) beian.SweepFi
 	}
 	return beian.SweepFinding{
 		SweepID: sweepID, CaseID: t.CaseID, CaseNo: t.CaseNo, Domain: t.Domain, Province: t.Province,
-		Class: beian.SweepClass(f.Class), Addresses: addressesOf(f), Evidence: ev, CheckedAt: time.Now(),
+		Class: beian.SweepClass(f.Class), Addresses: f.Addresses(), Evidence: ev, CheckedAt: time.Now(),
 	}
-}
-
-// addressesOf are the distinct addresses the finding's lookups saw.
-func addressesOf(f dns.Finding) []string {
-	var out []string
-	for _, ev := range f.Evidence {
-		for _, an := range ev.Answers {
-			for _, ip := range an.Addrs {
-				if s := ip.String(); !slices.Contains(out, s) {
-					out = append(out, s)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // SweepNotify orders every filing found elsewhere to move back within 24
@@ -393,7 +378,7 @@ func (a *Activities) RectifyDeadline(ctx context.Context, caseID string) (workfl
 	addrs := map[string][]string{}
 	err = a.Domains.CheckAll(ctx, c.Website.Domains, ours, func(f dns.Finding) {
 		byClass[f.Class] = append(byClass[f.Class], f.Domain)
-		addrs[f.Domain] = addressesOf(f)
+		addrs[f.Domain] = f.Addresses()
 	})
 	if err != nil {
 		return cut, err

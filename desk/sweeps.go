@@ -64,25 +64,11 @@ func (s *Service) checkDomains(ctx context.Context, domains []string) ([]DomainC
 	for i, d := range domains {
 		wg.Go(func() {
 			f := s.Domains.Check(ctx, d, ours)
-			out[i] = DomainCheck{Domain: d, Class: beian.SweepClass(f.Class), Addresses: findingAddresses(f)}
+			out[i] = DomainCheck{Domain: d, Class: beian.SweepClass(f.Class), Addresses: f.Addresses()}
 		})
 	}
 	wg.Wait()
 	return out, nil
-}
-
-func findingAddresses(f dns.Finding) []string {
-	var out []string
-	for _, ev := range f.Evidence {
-		for _, an := range ev.Answers {
-			for _, ip := range an.Addrs {
-				if s := ip.String(); !slices.Contains(out, s) {
-					out = append(out, s)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // Review records the review of a case (R-RV-2). A pass checks the DNS of

@@ -86,3 +86,20 @@ feed:
 	wg.Wait()
 	return ctx.Err()
 }
+
+// Addresses are the distinct addresses the finding's lookups saw, in order.
+func (f Finding) Addresses() []string {
+	var out []string
+	seen := map[netip.Addr]bool{}
+	for _, ev := range f.Evidence {
+		for _, an := range ev.Answers {
+			for _, ip := range an.Addrs {
+				if !seen[ip] {
+					seen[ip] = true
+					out = append(out, ip.String())
+				}
+			}
+		}
+	}
+	return out
+}

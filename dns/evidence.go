@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beian/beian/intake"
 	"golang.org/x/net/idna"
 )
 
@@ -85,7 +86,7 @@ func Classify(ev Evidence, ours []netip.Prefix) Class {
 			continue
 		}
 		for _, ip := range a.Addrs {
-			if !inPrefixes(ip, ours) {
+			if !InPrefixes(ip, ours) {
 				return ClassElsewhere
 			}
 			seen = true
@@ -109,7 +110,7 @@ func outsideResolvers(ev Evidence, ours []netip.Prefix) map[string]bool {
 			continue
 		}
 		for _, ip := range a.Addrs {
-			if !inPrefixes(ip, ours) {
+			if !InPrefixes(ip, ours) {
 				out[a.Resolver] = true
 			}
 		}
@@ -117,7 +118,8 @@ func outsideResolvers(ev Evidence, ours []netip.Prefix) map[string]bool {
 	return out
 }
 
-func inPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
+// InPrefixes reports whether ip (IPv4-mapped or not) is in one of ps.
+func InPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
 	ip = ip.Unmap()
 	for _, p := range ps {
 		if p.Contains(ip) {
@@ -149,23 +151,8 @@ func NormalizeDomain(s string) (string, error) {
 	return ascii, nil
 }
 
-// validName checks an ASCII host name with at least two labels of 1–63
-// letters, digits and inner hyphens, 253 characters in all, leaving room
-// for the "www." that is queried too.
+// validName checks an ASCII host name (intake's rule, R-IN-7) with at
+// least two labels, leaving room for the "www." that is queried too.
 func validName(a string) bool {
-	if len(a) == 0 || len(a) > 253-len("www.") || !strings.Contains(a, ".") {
-		return false
-	}
-	for l := range strings.SplitSeq(a, ".") {
-		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
+	return len(a) <= 253-len("www.") && strings.Contains(a, ".") && intake.ValidDNSName(a)
 }

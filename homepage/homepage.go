@@ -22,6 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/beian/beian/dns"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/net/idna"
@@ -110,7 +111,7 @@ func (c *Checker) Check(ctx context.Context, domain string, addrs []netip.Addr, 
 	host = strings.ToLower(host)
 	var dial []netip.Addr
 	for _, a := range addrs {
-		if inPrefixes(a, ours) {
+		if dns.InPrefixes(a, ours) {
 			dial = append(dial, a.Unmap())
 		}
 	}
@@ -360,16 +361,6 @@ func text(doc string) string {
 			}
 		}
 	}
-}
-
-func inPrefixes(ip netip.Addr, ps []netip.Prefix) bool {
-	ip = ip.Unmap()
-	for _, p := range ps {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckHomepage is Check in the words of the sweep (activities.HomepageChecker):

@@ -50,7 +50,7 @@ func NormaliseDomain(s string, suffixes []string) (registrable string, unicode s
 		return "", "", domainError(CodeInvalidDomain, "“%s”不是有效的域名", s)
 	}
 	ascii = strings.TrimSuffix(strings.ToLower(ascii), ".")
-	if !validDNSName(ascii) {
+	if !ValidDNSName(ascii) {
 		return "", "", domainError(CodeInvalidDomain, "“%s”不是有效的域名", s)
 	}
 	if _, err := netip.ParseAddr(ascii); err == nil {
@@ -100,15 +100,15 @@ func asciiSuffix(f string) string {
 		return ""
 	}
 	a = strings.ToLower(a)
-	if !validDNSName(a) {
+	if !ValidDNSName(a) {
 		return ""
 	}
 	return a
 }
 
-// validDNSName checks lengths and characters of an ASCII name: labels of
+// ValidDNSName checks lengths and characters of an ASCII name: labels of
 // 1–63 letters, digits and inner hyphens, 253 characters in all.
-func validDNSName(a string) bool {
+func ValidDNSName(a string) bool {
 	if len(a) == 0 || len(a) > 253 {
 		return false
 	}

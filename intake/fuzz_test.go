@@ -74,7 +74,7 @@ func FuzzNormaliseDomain(f *testing.F) {
 			require.Contains(t, []string{CodeInvalidDomain, CodeTLDNotFileable}, beian.ErrorCode(err))
 			return
 		}
-		require.True(t, validDNSName(reg), reg)
+		require.True(t, ValidDNSName(reg), reg)
 		require.Equal(t, strings.ToLower(reg), reg)
 		again, uni2, err := NormaliseDomain(reg, suffixes)
 		require.NoError(t, err, reg)
