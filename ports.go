@@ -154,14 +154,18 @@ type CaseFilter struct {
 	Q              string // matches case number, sponsor, principal, domain
 	// DueBefore keeps the cases whose bureau deadline (R-BR-1) falls before it.
 	DueBefore *time.Time
+	// CreatedFrom and CreatedBefore keep the cases opened in [from, before).
+	CreatedFrom, CreatedBefore *time.Time
 	// Sort is "" (newest first) or SortDue: soonest bureau deadline first,
 	// cases without one last, then newest first.
 	Sort string
 	// CountTotal asks for CasePage.Total, the number of cases f selects
 	// on every page (one more query: for short lists such as the dashboard's).
 	CountTotal bool
-	Limit      int
-	Cursor     string
+	// Bulk allows pages of up to 5,000 (exports), not 200.
+	Bulk   bool
+	Limit  int
+	Cursor string
 }
 
 // SortDue orders a case list by bureau deadline, soonest first.

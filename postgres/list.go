@@ -133,7 +133,11 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 	if limit <= 0 {
 		limit = defaultPageSize
 	}
-	limit = min(limit, maxPageSize)
+	if f.Bulk {
+		limit = min(limit, 5000)
+	} else {
+		limit = min(limit, maxPageSize)
+	}
 
 	var (
 		where []string
@@ -179,6 +183,12 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 			// scan, which otherwise reads on to the end looking for a full page.
 			where = append(where, dueKey+" < "+p)
 		}
+	}
+	if f.CreatedFrom != nil {
+		where = append(where, "c.created_at >= "+arg(*f.CreatedFrom))
+	}
+	if f.CreatedBefore != nil {
+		where = append(where, "c.created_at < "+arg(*f.CreatedBefore))
 	}
 	var total int
 	if f.CountTotal {
