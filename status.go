@@ -97,6 +97,9 @@ const (
 	ActionVerificationCall Action = "verification-call"
 	// ActionVerificationResult records what a verification call found (R-VC-1, R-VC-3).
 	ActionVerificationResult Action = "verification-result"
+	// ActionCancelAccess cancels our access to a live filing at once: the
+	// security sheet found it illegal or off our IPs (R-PA-2).
+	ActionCancelAccess Action = "cancel-access"
 )
 
 // callable are the statuses in which a case gets verification calls: under
@@ -117,6 +120,7 @@ var allowed = map[Action][]Status{
 	ActionRequireRectify: {StatusApproved},
 	ActionRectified:      {StatusRectifying},
 	ActionRestoreAccess:  {StatusAccessCancelled},
+	ActionCancelAccess:   {StatusApproved, StatusRectifying},
 
 	ActionVerificationCall:   callable,
 	ActionVerificationResult: callable,

@@ -184,6 +184,7 @@ var staffActions = map[beian.Action][]string{
 	beian.ActionRequireRectify: {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRectified:      {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRestoreAccess:  {beian.RoleSupervisor},
+	beian.ActionCancelAccess:   {beian.RoleSupervisor},
 
 	beian.ActionVerificationCall:   {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionVerificationResult: {beian.RoleSpecialist, beian.RoleSupervisor},

@@ -146,6 +146,7 @@ var effects = map[string]effect{
 	string(beian.ActionRequireRectify):     requireRectification,
 	string(beian.ActionRectified):          rectified,
 	string(beian.ActionRestoreAccess):      restoreAccess,
+	string(beian.ActionCancelAccess):       cancelAccess,
 	string(beian.ActionVerificationCall):   verificationCall,
 	string(beian.ActionVerificationResult): verificationResult,
 	EventSignalRefused:                     signalRefused,
@@ -557,6 +558,20 @@ func rectifyExpired(s *step) error {
 			s.mail("marketing", []string{s.in.Config.MarketingMailbox}, notices.MarketingFollowUp(c, nonEmpty(s.req.Reason, reason)))
 		}
 	}
+	return nil
+}
+
+// cancelAccess cancels our access to a live filing at once (R-PA-2: the
+// security sheet found it illegal or off our IPs): tech cuts every server
+// IP, the filer is told why.
+func cancelAccess(s *step) error {
+	c := s.c
+	s.event("access_cancelled")
+	c.Deadlines.RectifyBy = nil
+	s.setStatus(beian.StatusAccessCancelled)
+	s.note("原因：" + s.req.Reason)
+	s.access(beian.AccessCancel, s.req.Reason)
+	s.toFiler("access-cancelled", notices.AccessCancelled(c, s.req.Reason))
 	return nil
 }
 

@@ -494,3 +494,28 @@ func TestSweepDeadlineOutcomes(t *testing.T) {
 		t.Fatalf("%d alerts over five rechecks, want 1", alerts)
 	}
 }
+
+// TestCancelAccess (R-PA-2): the security sheet's cut is at once: every
+// server IP for tech, the filer told the reason, any rectification ended.
+func TestCancelAccess(t *testing.T) {
+	c := newCase(beian.StatusRectifying)
+	c.Website.ServerIPs = []string{"198.51.100.7", "198.51.100.8"}
+	by := at.Add(time.Hour)
+	c.Deadlines.RectifyBy = &by
+	out, err := lifecycle.Apply(lifecycle.Input{Case: c, Seq: 9, Event: string(beian.ActionCancelAccess), At: at,
+		Request: lifecycle.Request{Reason: "信息安全规范表：私服"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := out.Transition
+	if tr.Case.Status != beian.StatusAccessCancelled || tr.Case.Deadlines.RectifyBy != nil || len(tr.AccessActions) != 2 || tr.AccessActions[0].Reason != "信息安全规范表：私服" {
+		t.Fatalf("%+v", tr)
+	}
+	filer := false
+	for _, m := range tr.Mails {
+		filer = filer || strings.HasSuffix(m.Key, "access-cancelled")
+	}
+	if !filer {
+		t.Fatal("the filer is not told")
+	}
+}

@@ -31,6 +31,7 @@ var UpdateActions = []beian.Action{
 	beian.ActionBureauReceived, beian.ActionBureauDecision, beian.ActionWithdraw,
 	beian.ActionRequireRectify, beian.ActionRectified, beian.ActionRestoreAccess,
 	beian.ActionVerificationCall, beian.ActionVerificationResult,
+	beian.ActionCancelAccess,
 }
 
 // filing is the running workflow of one case.
@@ -378,6 +379,10 @@ func ValidateRequest(a beian.Action, req ActionRequest) error {
 	case beian.ActionRequireRectify:
 		if req.Reason == "" {
 			return beian.Errorf(beian.CodeInvalid, "要求整改时必须写明原因")
+		}
+	case beian.ActionCancelAccess:
+		if req.Reason == "" {
+			return beian.Errorf(beian.CodeInvalid, "取消接入时必须写明原因")
 		}
 	case beian.ActionVerificationResult:
 		if req.TaskID == "" {
