@@ -308,6 +308,15 @@ func (s *Server) restoreAccess(c echo.Context) error {
 	return s.act(c, beian.ActionRestoreAccess, workflows.ActionRequest{Reason: reason})
 }
 
+// cancelAccess cuts a live filing's access at once (R-PA-2), with a reason.
+func (s *Server) cancelAccess(c echo.Context) error {
+	reason, err := optionalReason(c)
+	if err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionCancelAccess, workflows.ActionRequest{Reason: reason})
+}
+
 type mailJSON struct {
 	Key     string   `json:"key"`
 	To      []string `json:"to"`

@@ -37,6 +37,7 @@ var operations = []op{
 	{"POST", "/api/v1/filings/{id}/rectification", "要求整改（24小时期限）", "specialist supervisor", "Rectification", 200},
 	{"POST", "/api/v1/filings/{id}/rectified", "整改完成", "specialist supervisor", "Reason", 200},
 	{"POST", "/api/v1/filings/{id}/restore-access", "恢复接入", "supervisor", "Reason", 200},
+	{"POST", "/api/v1/filings/{id}/cancel-access", "立即取消接入（R-PA-2，须写明原因）", "supervisor", "Reason", 200},
 	{"GET", "/api/v1/filings/{id}/mails", "该申请已发送或待发送的邮件", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/filings/{id}/dns", "立即解析该申请的域名，是否指向我公司机房IP（R-RV-2）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/filings/{id}/sweeps", "该备案最近的空壳网站排查结果（R-PA-3）", "specialist supervisor", "", 200},

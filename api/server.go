@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	v1.POST("/filings/:id/rectification", s.requireRectification, allow(staff...))
 	v1.POST("/filings/:id/rectified", s.rectified, allow(staff...))
 	v1.POST("/filings/:id/restore-access", s.restoreAccess, allow(RoleSupervisor))
+	v1.POST("/filings/:id/cancel-access", s.cancelAccess, allow(RoleSupervisor))
 	v1.GET("/filings/:id/mails", s.filingMails, allow(staff...))
 	v1.GET("/filings/:id/dns", s.filingDNS, allow(staff...))
 	v1.GET("/filings/:id/sweeps", s.filingSweeps, allow(staff...))
