@@ -223,6 +223,7 @@ type Correction struct {
 // case holding the domain) or CodeSponsorConflict where they apply.
 type Store interface {
 	SweepStore
+	SecurityStore
 	// CreateCase inserts c with its domains and a "created" event; it sets
 	// c.ID, c.CaseNo, c.CreatedAt and c.UpdatedAt.
 	CreateCase(ctx context.Context, c *Case) error

@@ -130,3 +130,57 @@ type SweepStore interface {
 	// newest first.
 	CaseSweepFindings(ctx context.Context, caseID string, limit int) ([]SweepFinding, error)
 }
+
+// SecurityItem is one row of a security sheet (备案和信息安全规范表,
+// R-PA-2) with the live filing it matched and what became of it.
+type SecurityItem struct {
+	Row        int    `json:"row"`
+	Cell       string `json:"cell"`
+	Domain     string `json:"domain"`
+	IP         string `json:"ip"`
+	Category   string `json:"category"`
+	Note       string `json:"note"`
+	Department string `json:"department"`
+	CaseID     string `json:"case_id"`
+	CaseNo     string `json:"case_no"`
+	// Outcome: "cancel" (will be / was cancelled), "already_cancelled",
+	// "unmatched" (no live filing holds the domain or IP).
+	Outcome string `json:"outcome"`
+	// Error is why a confirmed cut did not go through (retried when the
+	// same file is confirmed again).
+	Error string `json:"error,omitempty"`
+}
+
+// SecurityImport is one uploaded security sheet.
+type SecurityImport struct {
+	ID          string
+	SHA256      string
+	Filename    string
+	UploadedBy  string
+	UploadedAt  time.Time
+	ConfirmedBy string
+	ConfirmedAt *time.Time
+	Items       []SecurityItem
+}
+
+// CaseRef names a live filing a security-sheet row matched.
+type CaseRef struct {
+	ID     string
+	CaseNo string
+	Status Status
+}
+
+// SecurityStore keeps the security sheets.
+type SecurityStore interface {
+	// LiveFilingsByDomainOrIP returns the live filings holding each of
+	// domains and each of ips.
+	LiveFilingsByDomainOrIP(ctx context.Context, domains, ips []string) (byDomain, byIP map[string][]CaseRef, err error)
+	// PutSecurityImport records an uploaded sheet, or returns the one with
+	// the same SHA-256 as it is (created false).
+	PutSecurityImport(ctx context.Context, imp *SecurityImport) (got *SecurityImport, created bool, err error)
+	// GetSecurityImport returns a recorded sheet; CodeNotFound when unknown.
+	GetSecurityImport(ctx context.Context, id string) (*SecurityImport, error)
+	// ConfirmSecurityImport marks a sheet confirmed (the first time only)
+	// and stores its items' outcomes.
+	ConfirmSecurityImport(ctx context.Context, id, actor string, items []SecurityItem) (*SecurityImport, error)
+}

@@ -126,6 +126,11 @@ func (s *Server) routes() {
 	v1.PUT("/customers/:id", s.putCustomer, allow())
 	v1.POST("/imports/customers", s.importCustomers, allow())
 	v1.GET("/reports/expiring-products", s.expiringProducts, allow(staff...))
+	v1.GET("/reports/tracking.xlsx", s.trackingSheet, allow(staff...))
+	v1.GET("/reports/registration-table.xlsx", s.provinceTable, allow(staff...))
+	v1.GET("/templates/security-sheet.xlsx", s.securityTemplate, allow(staff...))
+	v1.POST("/imports/security-sheet", s.importSecuritySheet, allow(RoleSupervisor))
+	v1.POST("/imports/security-sheet/:id/confirm", s.confirmSecuritySheet, allow(RoleSupervisor))
 	v1.GET("/faq", s.searchFAQ, allow(append(staff, RoleTech, RoleBureau)...))
 
 	v1.GET("/staff", s.listStaff, allow())

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/desk"
+)
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// attachment starts a spreadsheet download named name (RFC 6266, UTF-8).
+func attachment(c echo.Context, name string) *echo.Response {
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, xlsxType)
+	w.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="export.xlsx"; filename*=UTF-8''%s`, url.PathEscape(name)))
+	return w
+}
+
+// trackingSheet is the tracking worksheet (R-BR-5), filtered by province,
+// status and the days the cases were opened (from, to).
+func (s *Server) trackingSheet(c echo.Context) error {
+	f := desk.TrackingFilter{Province: c.QueryParam("province"), Status: c.QueryParam("status"), From: c.QueryParam("from"), To: c.QueryParam("to")}
+	var buf bytes.Buffer // an error before the first byte is still an error answer
+	if err := s.desk.ExportTracking(c.Request().Context(), s.actor(c), f, &buf); err != nil {
+		return err
+	}
+	_, err := io.Copy(attachment(c, "备案跟踪表-"+time.Now().In(shanghai).Format("20060102")+".xlsx"), &buf)
+	return err
+}
+
+// provinceTable is 《网站备案资料登记表-<省份>》 (R-RV-3).
+func (s *Server) provinceTable(c echo.Context) error {
+	var buf bytes.Buffer
+	if err := s.desk.ExportProvinceTable(c.Request().Context(), s.actor(c), c.QueryParam("province"), &buf); err != nil {
+		return err
+	}
+	_, err := io.Copy(attachment(c, "网站备案资料登记表-"+c.QueryParam("province")+".xlsx"), &buf)
+	return err
+}
+
+// securityTemplate is the blank security sheet (R-PA-2).
+func (s *Server) securityTemplate(c echo.Context) error {
+	var buf bytes.Buffer
+	if err := s.desk.SecurityTemplate(&buf); err != nil {
+		return err
+	}
+	_, err := io.Copy(attachment(c, "备案和信息安全规范表.xlsx"), &buf)
+	return err
+}
+
+type securityImportJSON struct {
+	ID          string               `json:"id"`
+	Filename    string               `json:"filename"`
+	UploadedBy  string               `json:"uploaded_by"`
+	UploadedAt  time.Time            `json:"uploaded_at"`
+	ConfirmedBy string               `json:"confirmed_by,omitempty"`
+	ConfirmedAt *time.Time           `json:"confirmed_at"`
+	Summary     map[string]int       `json:"summary"`
+	Items       []beian.SecurityItem `json:"items"`
+}
+
+func securityImportToJSON(imp *beian.SecurityImport) securityImportJSON {
+	items := imp.Items
+	if items == nil {
+		items = []beian.SecurityItem{}
+	}
+	return securityImportJSON{ID: imp.ID, Filename: imp.Filename, UploadedBy: imp.UploadedBy, UploadedAt: imp.UploadedAt.In(shanghai),
+		ConfirmedBy: imp.ConfirmedBy, ConfirmedAt: inShanghai(imp.ConfirmedAt), Summary: desk.SecuritySummary(imp), Items: items}
+}
+
+// importSecuritySheet reads an uploaded security sheet and answers what it
+// will cancel (R-PA-2); nothing is cancelled until it is confirmed.
+func (s *Server) importSecuritySheet(c echo.Context) error {
+	f, err := uploadedFile(c)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if fh, err := c.FormFile("file"); err == nil {
+		name = fh.Filename
+	}
+	imp, err := s.desk.PreviewSecuritySheet(c.Request().Context(), s.actor(c), name, data)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, securityImportToJSON(imp))
+}
+
+// confirmSecuritySheet carries out a previewed sheet's cuts, once.
+func (s *Server) confirmSecuritySheet(c echo.Context) error {
+	imp, err := s.desk.ConfirmSecuritySheet(c.Request().Context(), s.actor(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, securityImportToJSON(imp))
+}
