@@ -136,6 +136,7 @@ var nav = []navItem{
 	{Base + "/tasks", "任务", deskStaff},
 	{Base + "/rectifications", "整改", deskStaff},
 	{Base + "/sweeps", "排查", deskStaff},
+	{Base + "/sheets", "报表", deskStaff},
 	{Base + "/access-actions", "接入操作", techRoles},
 	{Base + "/faq", "答复库", faqRoles},
 	{Base + "/blacklist", "黑名单", deskStaff},
@@ -180,6 +181,10 @@ func (c *Console) routes() {
 	m.Handle("GET "+Base+"/sweeps", c.page(deskStaff, c.sweeps))
 	m.Handle("POST "+Base+"/sweeps", c.page(supervisor, c.startSweep))
 	m.Handle("GET "+Base+"/sweeps/{id}", c.page(deskStaff, c.sweep))
+	m.Handle("GET "+Base+"/sheets", c.page(deskStaff, c.sheets))
+	m.Handle("POST "+Base+"/sheets/security", c.page(supervisor, c.securityUpload))
+	m.Handle("GET "+Base+"/sheets/security/{id}", c.page(supervisor, c.securityImport))
+	m.Handle("POST "+Base+"/sheets/security/{id}/confirm", c.page(supervisor, c.securityConfirm))
 	m.Handle("GET "+Base+"/tasks/{id}", c.page(deskStaff, c.callPage))
 	m.Handle("POST "+Base+"/tasks/{id}/complete", c.page(deskStaff, c.completeCall))
 	m.Handle("GET "+Base+"/access-actions", c.page(techRoles, c.accessActions))

@@ -121,3 +121,11 @@ func SecuritySummary(imp *beian.SecurityImport) map[string]int {
 	}
 	return out
 }
+
+// SecurityImport returns an uploaded security sheet with its items.
+func (s *Service) SecurityImport(ctx context.Context, who Actor, id string) (*beian.SecurityImport, error) {
+	if err := who.Require(beian.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	return s.Store.GetSecurityImport(ctx, id)
+}

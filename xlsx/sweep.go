@@ -108,13 +108,13 @@ func WriteSweepReport(w io.Writer, s *beian.Sweep, next func() ([]beian.SweepFin
 			row++
 		}
 	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	if row > 2 {
+	if row > 2 { // before Flush, or the streamed sheet loses its filter
 		if err := f.AutoFilter(findings, fmt.Sprintf("A1:I%d", row-1), nil); err != nil {
 			return err
 		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
 	}
 	_, err = f.WriteTo(w)
 	return err

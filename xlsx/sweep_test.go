@@ -39,7 +39,7 @@ func TestSweepReport(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	require.NoError(t, xlsx.WriteSweepReport(&buf, s, next))
-	f, err := excelize.OpenReader(&buf)
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
 	rows, err := f.GetRows("排查结果")
 	require.NoError(t, err)
@@ -49,4 +49,5 @@ func TestSweepReport(t *testing.T) {
 	sum, err := f.GetRows("汇总")
 	require.NoError(t, err)
 	require.Contains(t, fmt.Sprint(sum), "解析到他处（elsewhere） 1")
+	require.Contains(t, sheetXML(t, buf.Bytes(), 2), "<autoFilter ", "the findings can be filtered")
 }
