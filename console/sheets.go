@@ -3,6 +3,7 @@ package console
 import (
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
@@ -13,17 +14,27 @@ import (
 // the province table (R-RV-3) to download, the security sheet (R-PA-2) to
 // upload, and, after an upload, what it will cancel.
 type sheetsView struct {
-	Provinces   []string
-	Statuses    []choice
-	MayImport   bool
-	Import      *beian.SecurityImport
-	Summary     map[string]int
-	Error       string
-	ImportError []string
+	Provinces []string
+	// SystemProvinces are the data centres' provinces (R-ENT-1), where
+	// the registration tables are kept.
+	SystemProvinces []string
+	Statuses        []choice
+	MayImport       bool
+	Import          *beian.SecurityImport
+	Summary         map[string]int
+	Error           string
+	ImportError     []string
 }
 
 func (c *Console) sheetsBase(r *request) sheetsView {
 	v := sheetsView{Provinces: intake.Provinces, MayImport: r.who.Is(beian.RoleSupervisor)}
+	if dcs, err := c.svc.Store.ListDataCentres(r.Context()); err == nil {
+		for _, dc := range dcs {
+			if !slices.Contains(v.SystemProvinces, dc.Province) {
+				v.SystemProvinces = append(v.SystemProvinces, dc.Province)
+			}
+		}
+	}
 	for _, st := range beian.AllStatuses {
 		v.Statuses = append(v.Statuses, choice{string(st), st.Title()})
 	}

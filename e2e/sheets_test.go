@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/beian/beian/internal/browser"
 	"github.com/beian/beian/xlsx"
 )
 
@@ -161,4 +162,43 @@ func TestTrackingAndProvinceSheets(t *testing.T) {
 	require.Contains(t, joined, "track-one.cn")
 	require.Contains(t, joined, "1101**********002X")
 	require.Equal(t, http.StatusBadRequest, b.do("GET", "/api/v1/reports/registration-table.xlsx", tokSpecialist, nil).Status)
+}
+
+// TestConsoleSheets: a supervisor downloads the template, uploads a filled
+// sheet on the 报表 page, reads the preview (nothing cut yet) in Chromium,
+// confirms it there, and the filing's access is cancelled (R-PA-2).
+func TestConsoleSheets(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	target := approvedCase(t, b, "console-sec.cn")
+	b.AddStaff("wangzg", "王主管", "supervisor")
+	cc := signInConsole(t, b, "wangzg")
+	tmpl := b.do("GET", "/api/v1/templates/security-sheet.xlsx", tokSupervisor, nil)
+	require.Equal(t, 200, tmpl.Status)
+	sheet := securitySheet(t, tmpl.Raw, []any{"console-sec.cn", "", "色情", "举报", "信息安全部"}, []any{"nowhere.cn", "", "其他", "", "技术部"})
+	p := cc.upload("/console/sheets", "/console/sheets/security", "规范表.xlsx", sheet)
+	require.Equal(t, 200, p.Status, p.Body)
+	require.Contains(t, p.Path, "/console/sheets/security/")
+	preview := p.section("security-import")
+	require.Contains(t, preview, "将取消接入")
+	require.Contains(t, preview, "未匹配到在我司的备案")
+	require.Equal(t, "APPROVED", b.must(200, b.do("GET", "/api/v1/filings/"+target, tokSpecialist, nil)).str("status"))
+
+	bad := cc.upload("/console/sheets", "/console/sheets/security", "bad.xlsx", []byte("not a workbook"))
+	require.Equal(t, 415, bad.Status)
+	require.Contains(t, bad.section("import-error"), "没有任何备案被取消接入")
+
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "wangzg")
+	br.Open(b.api.URL + p.Path)
+	br.Screenshot("console-security-preview")
+	br.JS(`window.confirm = function () { return true; }`)
+	br.ClickAndWait("#confirm-security")
+	require.Contains(t, br.Text(".flash"), "已确认")
+	require.Contains(t, br.Text("#security-import"), "已取消接入")
+	require.Equal(t, "ACCESS_CANCELLED", b.must(200, b.do("GET", "/api/v1/filings/"+target, tokSpecialist, nil)).str("status"))
+	br.Open(b.api.URL + "/console/sheets")
+	require.Contains(t, br.Text("#tracking"), "备案跟踪表")
+	br.Screenshot("console-sheets")
+	require.Empty(t, br.Problems())
 }
