@@ -224,6 +224,7 @@ type Correction struct {
 type Store interface {
 	SweepStore
 	SecurityStore
+	ReportStore
 	// CreateCase inserts c with its domains and a "created" event; it sets
 	// c.ID, c.CaseNo, c.CreatedAt and c.UpdatedAt.
 	CreateCase(ctx context.Context, c *Case) error

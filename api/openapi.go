@@ -66,6 +66,8 @@ var operations = []op{
 	{"GET", "/api/v1/customers", "客户及其接入产品（计费系统副本）", "admin", "", 200},
 	{"GET", "/api/v1/customers/{id}", "查看客户及其接入产品", "admin", "", 200},
 	{"PUT", "/api/v1/customers/{id}", "替换客户及其接入产品（一个事务，留审计记录）", "admin", "Customer", 200},
+	{"GET", "/api/v1/reports/weekly", "管理周报数据（week=2026-W48，默认本周）：受理、提交、通过、退回及原因、删除、管局用时（按省份中位数与最长）、超期、核验电话结果、接入操作及确认用时", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/reports/weekly.xlsx", "管理周报 .xlsx（week=2026-W48）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/reports/tracking.xlsx", "备案跟踪表（R-BR-5 十列；province, status, from, to）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/reports/registration-table.xlsx", "网站备案资料登记表-省份（R-RV-3；province 必填，证件号与手机脱敏）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/templates/security-sheet.xlsx", "备案和信息安全规范表模板（R-PA-2）", "specialist supervisor", "", 200},

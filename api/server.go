@@ -127,6 +127,8 @@ func (s *Server) routes() {
 	v1.POST("/imports/customers", s.importCustomers, allow())
 	v1.GET("/reports/expiring-products", s.expiringProducts, allow(staff...))
 	v1.GET("/reports/tracking.xlsx", s.trackingSheet, allow(staff...))
+	v1.GET("/reports/weekly", s.weeklyReport, allow(staff...))
+	v1.GET("/reports/weekly.xlsx", s.weeklySheet, allow(staff...))
 	v1.GET("/reports/registration-table.xlsx", s.provinceTable, allow(staff...))
 	v1.GET("/templates/security-sheet.xlsx", s.securityTemplate, allow(staff...))
 	v1.POST("/imports/security-sheet", s.importSecuritySheet, allow(RoleSupervisor))

@@ -107,3 +107,48 @@ func (s *Server) confirmSecuritySheet(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, securityImportToJSON(imp))
 }
+
+// weeklyReport is the weekly management report as JSON (the console's charts).
+func (s *Server) weeklyReport(c echo.Context) error {
+	r, err := s.desk.Weekly(c.Request().Context(), s.actor(c), c.QueryParam("week"))
+	if err != nil {
+		return err
+	}
+	counts := func(cs []desk.Count) []map[string]any {
+		out := []map[string]any{}
+		for _, x := range cs {
+			out = append(out, map[string]any{"key": x.Key, "label": x.Label, "n": x.N})
+		}
+		return out
+	}
+	turn := []map[string]any{}
+	for _, t := range r.Turnaround {
+		turn = append(turn, map[string]any{"province": t.Province, "decisions": t.Decisions, "median": t.Median, "worst": t.Worst})
+	}
+	access := []map[string]any{}
+	for _, a := range r.Access {
+		access = append(access, map[string]any{"kind": a.Kind, "title": a.Title, "requested": a.Requested, "confirmed": a.Confirmed,
+			"median_hours": a.MedianHours, "worst_hours": a.WorstHours})
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"week": r.Week, "from": r.From, "to": r.To,
+		"opened": r.Opened, "submitted": r.Submitted, "approved": r.Approved, "returned": r.Returned, "purged": r.Purged,
+		"overdue_alerts": r.OverdueAlerts, "overdue_now": r.OverdueNow,
+		"return_reasons": counts(r.ReturnReasons), "turnaround": turn, "calls": counts(r.Calls), "calls_total": r.CallsTotal,
+		"access": access,
+	})
+}
+
+// weeklySheet is the weekly management report as .xlsx.
+func (s *Server) weeklySheet(c echo.Context) error {
+	var buf bytes.Buffer
+	if err := s.desk.ExportWeekly(c.Request().Context(), s.actor(c), c.QueryParam("week"), &buf); err != nil {
+		return err
+	}
+	week := c.QueryParam("week")
+	if week == "" {
+		week = "本周"
+	}
+	_, err := io.Copy(attachment(c, "备案管理周报-"+week+".xlsx"), &buf)
+	return err
+}

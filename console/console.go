@@ -137,6 +137,7 @@ var nav = []navItem{
 	{Base + "/rectifications", "整改", deskStaff},
 	{Base + "/sweeps", "排查", deskStaff},
 	{Base + "/sheets", "报表", deskStaff},
+	{Base + "/reports/weekly", "周报", deskStaff},
 	{Base + "/access-actions", "接入操作", techRoles},
 	{Base + "/faq", "答复库", faqRoles},
 	{Base + "/blacklist", "黑名单", deskStaff},
@@ -182,6 +183,7 @@ func (c *Console) routes() {
 	m.Handle("POST "+Base+"/sweeps", c.page(supervisor, c.startSweep))
 	m.Handle("GET "+Base+"/sweeps/{id}", c.page(deskStaff, c.sweep))
 	m.Handle("GET "+Base+"/sheets", c.page(deskStaff, c.sheets))
+	m.Handle("GET "+Base+"/reports/weekly", c.page(deskStaff, c.weekly))
 	m.Handle("POST "+Base+"/sheets/security", c.page(supervisor, c.securityUpload))
 	m.Handle("GET "+Base+"/sheets/security/{id}", c.page(supervisor, c.securityImport))
 	m.Handle("POST "+Base+"/sheets/security/{id}/confirm", c.page(supervisor, c.securityConfirm))

@@ -30,6 +30,15 @@ var funcs = template.FuncMap{
 	"add":         func(a, b int) int { return a + b },
 	"accessKind":  accessKindTitle,
 	"sweepClass":  func(c beian.SweepClass) string { return c.Title() },
+	"hours": func(h float64) string {
+		if h == 0 {
+			return "—"
+		}
+		if h < 1 {
+			return fmt.Sprintf("%.0f 分钟", h*60)
+		}
+		return fmt.Sprintf("%.1f 小时", h)
+	},
 	"count":       func(m map[beian.SweepClass]int, c any) int { return m[beian.SweepClass(fmt.Sprint(c))] },
 	"eventTitle":  eventTitle,
 	"taskKind":    taskKindTitle,

@@ -202,3 +202,54 @@ func TestConsoleSheets(t *testing.T) {
 	br.Screenshot("console-sheets")
 	require.Empty(t, br.Problems())
 }
+
+// TestWeeklyReport: this week's figures, as JSON, as .xlsx and as the
+// console page with its charts: a case approved, a call made, the access
+// opened and confirmed by tech.
+func TestWeeklyReport(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	id := approvedCase(t, b, "weekly-one.cn")
+	call := openCall(t, b, id)
+	b.must(200, b.do("POST", "/api/v1/tasks/"+call["id"].(string)+"/complete", tokSpecialist, map[string]any{"outcome": "answered", "answers": rightAnswers()}))
+	for _, it := range b.must(200, b.do("GET", "/api/v1/access-actions?status=pending", tokTech, nil)).get("items").([]any) {
+		b.must(200, b.do("POST", "/api/v1/access-actions/"+it.(map[string]any)["id"].(string)+"/confirm", tokTech, map[string]any{"note": "已开通"}))
+	}
+	r := b.must(200, b.do("GET", "/api/v1/reports/weekly", tokSpecialist, nil))
+	require.Equal(t, 1.0, r.get("opened"))
+	require.Equal(t, 1.0, r.get("submitted"))
+	require.Equal(t, 1.0, r.get("approved"))
+	require.Equal(t, "match", r.get("calls").([]any)[0].(map[string]any)["key"])
+	acc := r.get("access").([]any)[0].(map[string]any)
+	require.Equal(t, "open", acc["kind"])
+	require.Equal(t, 1.0, acc["confirmed"])
+	require.Len(t, r.get("turnaround"), 1)
+	week := r.str("week")
+	require.Equal(t, 400, b.do("GET", "/api/v1/reports/weekly?week=2026-W60", tokSpecialist, nil).Status)
+
+	x := b.do("GET", "/api/v1/reports/weekly.xlsx?week="+week, tokSpecialist, nil)
+	require.Equal(t, 200, x.Status, "%s", x.Raw)
+	f, err := excelize.OpenReader(bytes.NewReader(x.Raw))
+	require.NoError(t, err)
+	rows, err := f.GetRows("周报")
+	require.NoError(t, err)
+	all := ""
+	for _, row := range rows {
+		for _, c := range row {
+			all += c + "|"
+		}
+		all += "\n"
+	}
+	require.Contains(t, all, "管局审核通过|1|")
+	require.Contains(t, all, "核对一致|1|")
+
+	b.AddStaff("wangzg", "王主管", "supervisor")
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "wangzg")
+	br.Open(b.api.URL + "/console/reports/weekly")
+	br.WaitFor(`Array.from(document.querySelectorAll('.chart')).every(function (c) { return c.getAttribute('data-ready') === 'true' && c.querySelector('canvas'); })`)
+	require.Equal(t, 3, br.Count(".chart canvas"))
+	require.Contains(t, br.Text("#weekly-access"), "开通接入")
+	br.Screenshot("console-weekly")
+	require.Empty(t, br.Problems())
+}

@@ -107,6 +107,32 @@ var builders = {
     o.yAxis = { type: 'value', minInterval: 1 };
     o.series = [{ type: 'line', name: '新受理', areaStyle: { opacity: 0.15 }, data: d.weeks.map(function (w) { return w.values.cases || 0; }) }];
     return o;
+  },
+  'weekly-flow': function (d) {
+    var o = base();
+    var cats = ['新受理', '提交管局', '管局通过', '管局退回', '超期删除'];
+    o.xAxis = { type: 'category', data: cats };
+    o.yAxis = { type: 'value', minInterval: 1 };
+    o.series = [{ type: 'bar', name: '件数', data: [d.opened, d.submitted, d.approved, d.returned, d.purged] }];
+    return o;
+  },
+  'weekly-turnaround': function (d) {
+    var o = base();
+    o.xAxis = { type: 'category', data: d.turnaround.map(function (t) { return t.province; }) };
+    o.yAxis = { type: 'value', minInterval: 1, name: '工作日' };
+    o.series = [
+      { type: 'bar', name: '中位数', data: d.turnaround.map(function (t) { return t.median; }) },
+      { type: 'bar', name: '最长', data: d.turnaround.map(function (t) { return t.worst; }) }
+    ];
+    return o;
+  },
+  'weekly-calls': function (d) {
+    var o = base();
+    delete o.xAxis; delete o.yAxis; delete o.grid;
+    o.tooltip = { trigger: 'item', renderMode: 'richText' };
+    o.legend = { bottom: 0 };
+    o.series = [{ type: 'pie', radius: ['35%', '65%'], name: '核验电话', data: d.calls.map(function (c) { return { name: c.label, value: c.n }; }) }];
+    return o;
   }
 };
 

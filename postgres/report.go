@@ -1,0 +1,51 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/beian/beian"
+)
+
+// WeekActivity counts the week's intake, timeline events, return reasons,
+// call outcomes and access actions (the weekly management report).
+func (db *DB) WeekActivity(ctx context.Context, from, to time.Time) (*beian.WeekActivity, error) {
+	w := &beian.WeekActivity{Events: map[string]int{}, ReturnReasons: map[string]int{}, CallOutcomes: map[string]int{}}
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE created_at >= $1 AND created_at < $2`, from, to).Scan(&w.Opened); err != nil {
+		return nil, fmt.Errorf("week opened: %w", err)
+	}
+	var key string
+	var n int
+	count := func(m map[string]int, sql string) error {
+		rows, _ := db.pool.Query(ctx, sql, from, to)
+		_, err := pgx.ForEachRow(rows, []any{&key, &n}, func() error { m[key] += n; return nil })
+		return err
+	}
+	if err := count(w.Events, `SELECT event, count(*) FROM case_events WHERE at >= $1 AND at < $2
+		AND event IN ('submitted', 'bureau_approved', 'bureau_returned', 'purged', 'bureau_overdue') GROUP BY event`); err != nil {
+		return nil, fmt.Errorf("week events: %w", err)
+	}
+	if err := count(w.ReturnReasons, `SELECT coalesce(nullif(c.return_reason, ''), '（未写明）'), count(*)
+		FROM case_events e JOIN cases c ON c.id = e.case_id
+		WHERE e.at >= $1 AND e.at < $2 AND e.event = 'bureau_returned' GROUP BY 1`); err != nil {
+		return nil, fmt.Errorf("week return reasons: %w", err)
+	}
+	if err := count(w.CallOutcomes, `SELECT coalesce(outcome->>'result', outcome->>'outcome', 'unknown'), count(*) FROM tasks
+		WHERE kind = 'verification_call' AND completed_at >= $1 AND completed_at < $2 GROUP BY 1`); err != nil {
+		return nil, fmt.Errorf("week calls: %w", err)
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT `+accessActionColumns+` FROM access_actions
+		WHERE requested_at >= $1 AND requested_at < $2 ORDER BY requested_at, key`, from, to)
+	acts, err := pgx.CollectRows(rows, scanAccessAction)
+	if err != nil {
+		return nil, fmt.Errorf("week access actions: %w", err)
+	}
+	w.Access = acts
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE status = 'BUREAU_REVIEW' AND overdue`).Scan(&w.OverdueNow); err != nil {
+		return nil, fmt.Errorf("overdue now: %w", err)
+	}
+	return w, nil
+}
