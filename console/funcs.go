@@ -39,11 +39,11 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f 小时", h)
 	},
-	"count":       func(m map[beian.SweepClass]int, c any) int { return m[beian.SweepClass(fmt.Sprint(c))] },
-	"eventTitle":  eventTitle,
-	"taskKind":    taskKindTitle,
-	"lines":       func(s []string) string { return strings.Join(s, "\n") },
-	"formkey":     formKey,
+	"count":      func(m map[beian.SweepClass]int, c any) int { return m[beian.SweepClass(fmt.Sprint(c))] },
+	"eventTitle": eventTitle,
+	"taskKind":   taskKindTitle,
+	"lines":      func(s []string) string { return strings.Join(s, "\n") },
+	"formkey":    formKey,
 	// keyfor is the key a case-page form sends: the queued one's own again
 	// (the same update), a fresh one for every other form.
 	"keyfor": func(v filingView, name string) string {

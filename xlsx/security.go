@@ -145,7 +145,7 @@ func WriteSecurityTemplate(w io.Writer) error {
 		func() error { return f.MergeCell(sheet, "A1", lastCol+"1") },
 		func() error { return f.SetCellStr(sheet, "A1", securityNote) },
 		func() error { return f.SetCellStyle(sheet, "A1", lastCol+"1", note) },
-		func() error { return f.SetRowHeight(sheet, 1, 48) },
+		func() error { return f.SetRowHeight(sheet, 1, 66) },
 		func() error {
 			titles := make([]any, len(SecurityColumns))
 			for i, t := range SecurityColumns {
@@ -154,6 +154,13 @@ func WriteSecurityTemplate(w io.Writer) error {
 			return f.SetSheetRow(sheet, cell(0, securityHeaderRow), &titles)
 		},
 		func() error { return f.SetCellStyle(sheet, cell(0, securityHeaderRow), last, head) },
+		func() error { // printed: landscape, all columns on one page wide
+			landscape, wide, tall, fit := "landscape", 1, 0, true
+			if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+				return err
+			}
+			return f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall})
+		},
 		func() error {
 			return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: securityHeaderRow,
 				TopLeftCell: cell(0, securityHeaderRow+1), ActivePane: "bottomLeft"})

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -118,6 +119,59 @@ func FuzzSecurityDomain(f *testing.F) {
 		want, _, wantErr := intake.NormaliseDomain(s, all)
 		if got != want || beian.ErrorCode(gotErr) != beian.ErrorCode(wantErr) || beian.ErrorMessage(gotErr) != beian.ErrorMessage(wantErr) {
 			t.Fatalf("%q: got %q, %v; intake gives %q, %v", s, got, gotErr, want, wantErr)
+		}
+	})
+}
+
+// FuzzSecuritySheetCells: whatever is typed into a row of the template and
+// its header, ReadSecuritySheet does not panic, and a row it accepts holds
+// what was typed: the domain as intake normalises it, the IP parsed, the
+// category of the list.
+func FuzzSecuritySheetCells(f *testing.F) {
+	f.Add("类别", "https://www.example.cn/x", "198.51.100.7", "私服", "疑似私服游戏")
+	f.Add("违规类别", "", "2001:db8::1", "ＩＰ 不在我司", "")
+	f.Add("类别", "例子.中国", "::ffff:1.2.3.4", "其他", "=1+1")
+	f.Add("说明", "a.cn", "1.2.3.4%eth0", "赌博", "x")
+	var tmpl bytes.Buffer
+	if err := WriteSecurityTemplate(&tmpl); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, title, domain, ip, category, note string) {
+		wb, err := excelize.OpenReader(bytes.NewReader(tmpl.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wb.Close()
+		if wb.SetCellStr(SecuritySheet, "C2", title) != nil ||
+			wb.SetSheetRow(SecuritySheet, "A3", &[]any{domain, ip, category, note}) != nil {
+			return // text excelize refuses to store (too long, invalid XML)
+		}
+		var buf bytes.Buffer
+		if _, err := wb.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := ReadSecuritySheet(&buf)
+		if err != nil {
+			var e *beian.Error
+			if !errors.As(err, &e) || e.Code != beian.CodeViolations || len(e.Violations) == 0 {
+				t.Fatalf("%v", err)
+			}
+			return
+		}
+		if len(rows) != 1 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		r := rows[0]
+		if d := strings.TrimSpace(domain); d != "" {
+			if want, err := normaliseDomain(d); err != nil || r.Domain != want {
+				t.Fatalf("domain %q read as %q, want %q (%v)", domain, r.Domain, want, err)
+			}
+		}
+		if r.IP.IsValid() && r.IP.String() != netip.MustParseAddr(strings.TrimSpace(ip)).Unmap().String() {
+			t.Fatalf("IP %q read as %s", ip, r.IP)
+		}
+		if !slices.Contains(SecurityCategories, r.Category) || foldKey(r.Category) != foldKey(strings.TrimSpace(category)) {
+			t.Fatalf("category %q read as %q", category, r.Category)
 		}
 	})
 }
