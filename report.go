@@ -28,4 +28,7 @@ type WeekActivity struct {
 type ReportStore interface {
 	// WeekActivity counts what happened in [from, to).
 	WeekActivity(ctx context.Context, from, to time.Time) (*WeekActivity, error)
+	// EachTrackingCase streams the cases of f, newest first, filled with
+	// what the tracking worksheet shows (R-BR-5) and nothing else.
+	EachTrackingCase(ctx context.Context, f CaseFilter, fn func(c *Case) error) error
 }

@@ -88,23 +88,45 @@ func (s *Service) ExportTracking(ctx context.Context, who Actor, f TrackingFilte
 	if err := s.Store.Audit(ctx, beian.AuditEntry{Actor: who.Name, Action: "export_tracking", Target: "tracking.xlsx", Detail: desc}); err != nil {
 		return err
 	}
-	done := false
+	// One query streams the rows while the writer writes the pages before.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []xlsx.TrackingRow, 2)
+	var readErr error
+	go func() {
+		defer close(pages)
+		page := make([]xlsx.TrackingRow, 0, 2000)
+		readErr = s.Store.EachTrackingCase(ctx, cf, func(c *beian.Case) error {
+			page = append(page, TrackingRow(c))
+			if len(page) == cap(page) {
+				select {
+				case pages <- page:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				page = make([]xlsx.TrackingRow, 0, 2000)
+			}
+			return nil
+		})
+		if readErr == nil && len(page) > 0 {
+			select {
+			case pages <- page:
+			case <-ctx.Done():
+			}
+		}
+	}()
 	next := func() ([]xlsx.TrackingRow, error) {
-		if done {
-			return nil, nil
+		page, ok := <-pages
+		if !ok {
+			return nil, readErr // the channel closed after readErr was set
 		}
-		page, err := s.Store.ListCases(ctx, cf)
-		if err != nil {
-			return nil, err
-		}
-		rows := make([]xlsx.TrackingRow, 0, len(page.Items))
-		for i := range page.Items {
-			rows = append(rows, TrackingRow(&page.Items[i]))
-		}
-		cf.Cursor, done = page.NextCursor, page.NextCursor == ""
-		return rows, nil
+		return page, nil
 	}
-	return xlsx.WriteTracking(w, xlsx.ExportMeta{By: who.Name, At: s.now(), Filter: desc}, next)
+	err = xlsx.WriteTracking(w, xlsx.ExportMeta{By: who.Name, At: s.now(), Filter: desc}, next)
+	cancel()
+	for range pages { // let the reader end
+	}
+	return err
 }
 
 // ExportProvinceTable streams the per-province registration table

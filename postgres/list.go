@@ -139,56 +139,10 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 		limit = min(limit, maxPageSize)
 	}
 
-	var (
-		where []string
-		args  []any
-	)
+	where, args := caseWhere(f)
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
-	}
-	if f.Status != "" {
-		where = append(where, "c.status = "+arg(string(f.Status)))
-	} else {
-		where = append(where, "c.status <> ALL ("+arg(endedStatuses())+"::text[])")
-	}
-	if f.Province != "" {
-		p := arg(f.Province)
-		where = append(where, fmt.Sprintf("(c.province = %s OR c.bureau_province = %s)", p, p))
-	}
-	if f.SystemProvince != "" {
-		where = append(where, "c.province = "+arg(f.SystemProvince))
-	}
-	if f.BureauProvince != "" {
-		where = append(where, "c.bureau_province = "+arg(f.BureauProvince))
-	}
-	if f.Domain != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM case_domains d WHERE d.case_id = c.id AND d.domain = "+
-			arg(strings.ToLower(strings.TrimSpace(f.Domain)))+")")
-	}
-	if f.Overdue != nil {
-		where = append(where, "c.overdue = "+arg(*f.Overdue))
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		p := arg(likePattern(q))
-		where = append(where, fmt.Sprintf(`(c.case_no ILIKE %[1]s OR c.sponsor_name ILIKE %[1]s
-			OR c.principal_name ILIKE %[1]s
-			OR EXISTS (SELECT 1 FROM case_domains d WHERE d.case_id = c.id AND d.domain ILIKE %[1]s))`, p))
-	}
-	if f.DueBefore != nil {
-		p := arg(*f.DueBefore)
-		where = append(where, "c.bureau_due_at < "+p)
-		if f.Sort == beian.SortDue {
-			// The same condition on the index's expression bounds the index
-			// scan, which otherwise reads on to the end looking for a full page.
-			where = append(where, dueKey+" < "+p)
-		}
-	}
-	if f.CreatedFrom != nil {
-		where = append(where, "c.created_at >= "+arg(*f.CreatedFrom))
-	}
-	if f.CreatedBefore != nil {
-		where = append(where, "c.created_at < "+arg(*f.CreatedBefore))
 	}
 	var total int
 	if f.CountTotal {
@@ -240,4 +194,60 @@ func (db *DB) ListCases(ctx context.Context, f beian.CaseFilter) (beian.CasePage
 	}
 	page.Items = items
 	return page, nil
+}
+
+// caseWhere is the WHERE conditions of a case filter and their arguments.
+func caseWhere(f beian.CaseFilter) ([]string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Status != "" {
+		where = append(where, "c.status = "+arg(string(f.Status)))
+	} else {
+		where = append(where, "c.status <> ALL ("+arg(endedStatuses())+"::text[])")
+	}
+	if f.Province != "" {
+		p := arg(f.Province)
+		where = append(where, fmt.Sprintf("(c.province = %s OR c.bureau_province = %s)", p, p))
+	}
+	if f.SystemProvince != "" {
+		where = append(where, "c.province = "+arg(f.SystemProvince))
+	}
+	if f.BureauProvince != "" {
+		where = append(where, "c.bureau_province = "+arg(f.BureauProvince))
+	}
+	if f.Domain != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM case_domains d WHERE d.case_id = c.id AND d.domain = "+
+			arg(strings.ToLower(strings.TrimSpace(f.Domain)))+")")
+	}
+	if f.Overdue != nil {
+		where = append(where, "c.overdue = "+arg(*f.Overdue))
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		p := arg(likePattern(q))
+		where = append(where, fmt.Sprintf(`(c.case_no ILIKE %[1]s OR c.sponsor_name ILIKE %[1]s
+			OR c.principal_name ILIKE %[1]s
+			OR EXISTS (SELECT 1 FROM case_domains d WHERE d.case_id = c.id AND d.domain ILIKE %[1]s))`, p))
+	}
+	if f.DueBefore != nil {
+		p := arg(*f.DueBefore)
+		where = append(where, "c.bureau_due_at < "+p)
+		if f.Sort == beian.SortDue {
+			// The same condition on the index's expression bounds the index
+			// scan, which otherwise reads on to the end looking for a full page.
+			where = append(where, dueKey+" < "+p)
+		}
+	}
+	if f.CreatedFrom != nil {
+		where = append(where, "c.created_at >= "+arg(*f.CreatedFrom))
+	}
+	if f.CreatedBefore != nil {
+		where = append(where, "c.created_at < "+arg(*f.CreatedBefore))
+	}
+	return where, args
 }

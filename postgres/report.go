@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,4 +49,38 @@ func (db *DB) WeekActivity(ctx context.Context, from, to time.Time) (*beian.Week
 		return nil, fmt.Errorf("overdue now: %w", err)
 	}
 	return w, nil
+}
+
+// EachTrackingCase streams the cases of f, newest first, in one query,
+// with only what the tracking worksheet shows (R-BR-5): sponsor and
+// principal names, domains, server IPs, type, bureau province, received,
+// returned, status and filing number. fn sees each case; its error stops.
+func (db *DB) EachTrackingCase(ctx context.Context, f beian.CaseFilter, fn func(c *beian.Case) error) error {
+	where, args := caseWhere(f)
+	rows, err := db.pool.Query(ctx, `SELECT c.sponsor_name, c.principal_name,
+			coalesce(array(SELECT jsonb_array_elements_text(c.website->'domains')), '{}'),
+			coalesce(array(SELECT jsonb_array_elements_text(c.website->'server_ips')), '{}'),
+			c.type, c.bureau_province, c.bureau_received, c.returned, c.status, c.filing_number
+		FROM cases c WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at DESC, c.id DESC`, args...)
+	if err != nil {
+		return fmt.Errorf("tracking cases: %w", err)
+	}
+	defer rows.Close()
+	var c beian.Case
+	var typ, status string
+	for rows.Next() {
+		c = beian.Case{}
+		if err := rows.Scan(&c.Sponsor.Name, &c.Principal.Name, &c.Website.Domains, &c.Website.ServerIPs, &typ,
+			&c.Routing.BureauProvince, &c.BureauReceived, &c.Returned, &status, &c.FilingNumber); err != nil {
+			return fmt.Errorf("tracking case: %w", err)
+		}
+		c.Type, c.Status = beian.CaseType(typ), beian.Status(status)
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("tracking cases: %w", err)
+	}
+	return nil
 }
