@@ -70,6 +70,8 @@ var operations = []op{
 	{"GET", "/api/v1/reports/weekly.xlsx", "管理周报 .xlsx（week=2026-W48）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/reports/tracking.xlsx", "备案跟踪表（R-BR-5 十列；province, status, from, to）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/reports/registration-table.xlsx", "网站备案资料登记表-省份（R-RV-3；province 必填，证件号与手机脱敏）", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/templates/registration-form.xlsx", "网站备案资料登记表-用户（kind=person|organisation；下拉列表、输入提示、标签单元格锁定）", "specialist supervisor", "", 200},
+	{"POST", "/api/v1/imports/registration-form", "导入填好的登记表（multipart 字段 file）：按受理规则检查，问题逐条指明单元格；?create=true 无问题时建立申请（201）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/templates/security-sheet.xlsx", "备案和信息安全规范表模板（R-PA-2）", "specialist supervisor", "", 200},
 	{"POST", "/api/v1/imports/security-sheet", "上传信息安全规范表（multipart 字段 file）：预览将取消接入的备案、已取消的、未匹配的；整表校验，任一行有误则不接受", "supervisor", "", 200},
 	{"POST", "/api/v1/imports/security-sheet/{id}/confirm", "确认上传的信息安全规范表：经各备案流程取消接入；同一文件再次确认不会重复取消", "supervisor", "", 200},

@@ -131,6 +131,8 @@ func (s *Server) routes() {
 	v1.GET("/reports/weekly.xlsx", s.weeklySheet, allow(staff...))
 	v1.GET("/reports/registration-table.xlsx", s.provinceTable, allow(staff...))
 	v1.GET("/templates/security-sheet.xlsx", s.securityTemplate, allow(staff...))
+	v1.GET("/templates/registration-form.xlsx", s.registrationTemplate, allow(staff...))
+	v1.POST("/imports/registration-form", s.importRegistrationForm, allow(staff...))
 	v1.POST("/imports/security-sheet", s.importSecuritySheet, allow(RoleSupervisor))
 	v1.POST("/imports/security-sheet/:id/confirm", s.confirmSecuritySheet, allow(RoleSupervisor))
 	v1.GET("/faq", s.searchFAQ, allow(append(staff, RoleTech, RoleBureau)...))

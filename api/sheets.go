@@ -152,3 +152,65 @@ func (s *Server) weeklySheet(c echo.Context) error {
 	_, err := io.Copy(attachment(c, "备案管理周报-"+week+".xlsx"), &buf)
 	return err
 }
+
+// registrationTemplate is the blank 《网站备案资料登记表-用户》 for
+// ?kind=person (default) or organisation (R-IN-2).
+func (s *Server) registrationTemplate(c echo.Context) error {
+	var buf bytes.Buffer
+	if err := s.desk.RegistrationFormTemplate(c.QueryParam("kind"), &buf); err != nil {
+		return err
+	}
+	name := "网站备案资料登记表-用户（个人）.xlsx"
+	if c.QueryParam("kind") == string(beian.SponsorOrganisation) {
+		name = "网站备案资料登记表-用户（单位）.xlsx"
+	}
+	_, err := io.Copy(attachment(c, name), &buf)
+	return err
+}
+
+type formProblemJSON struct {
+	Rule    string `json:"rule"`
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Cell    string `json:"cell"`
+	Message string `json:"message"`
+}
+
+// importRegistrationForm reads a filled form into a filing body and checks
+// it with the intake rules; every problem names its cell. With
+// ?create=true a form without problems opens the case (201).
+func (s *Server) importRegistrationForm(c echo.Context) error {
+	f, err := uploadedFile(c)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	create := c.QueryParam("create") == "true"
+	imp, err := s.desk.ImportRegistrationForm(c.Request().Context(), s.actor(c), data, create)
+	if err != nil {
+		return err
+	}
+	problems := []formProblemJSON{}
+	for _, p := range imp.Problems {
+		problems = append(problems, formProblemJSON{Rule: p.Rule, Code: p.Code, Field: p.Field, Cell: p.Cell, Message: p.Message})
+	}
+	out := map[string]any{"ok": len(problems) == 0, "problems": problems}
+	if imp.Case != nil {
+		out["filing"] = caseToJSON(imp.Case, false, "") // masked, as a case is shown
+	}
+	if imp.Created != nil {
+		out["created"] = caseToJSON(imp.Created, false, "")
+		if imp.Warning != "" {
+			out["warning"] = imp.Warning
+		}
+		return c.JSON(http.StatusCreated, out)
+	}
+	if len(problems) > 0 {
+		return c.JSON(http.StatusUnprocessableEntity, out)
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/beian/beian"
 	"github.com/beian/beian/internal/browser"
 	"github.com/beian/beian/xlsx"
 )
@@ -252,4 +253,59 @@ func TestWeeklyReport(t *testing.T) {
 	require.Contains(t, br.Text("#weekly-access"), "开通接入")
 	br.Screenshot("console-weekly")
 	require.Empty(t, br.Problems())
+}
+
+// fillForm types values into the downloaded registration form's inputs.
+func fillForm(t *testing.T, template []byte, values map[string]any) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(template))
+	require.NoError(t, err)
+	for _, fld := range xlsx.RegistrationFieldsFor(beian.SponsorPerson) {
+		if v, ok := values[fld.Key]; ok {
+			require.NoError(t, f.SetCellValue(xlsx.RegistrationSheet, fld.Cell, v))
+		}
+	}
+	var out bytes.Buffer
+	require.NoError(t, f.Write(&out))
+	return out.Bytes()
+}
+
+// TestRegistrationFormImport (R-IN-2 item 1): the filer's form, downloaded,
+// filled and uploaded, reads as the filing the API would take; its
+// problems name their cells; ?create=true opens the case.
+func TestRegistrationFormImport(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	tmpl := b.do("GET", "/api/v1/templates/registration-form.xlsx?kind=person", tokSpecialist, nil)
+	require.Equal(t, 200, tmpl.Status)
+	values := map[string]any{
+		"sponsor.name": "张三", "sponsor.cert_number": "11010519491231002X", "sponsor.province": "广东",
+		"sponsor.city": "广州", "sponsor.address": "广东省广州市天河区体育西路1号",
+		"principal.name": "张三", "principal.id_number": "11010519491231002X", "principal.mobile": "13800138000",
+		"principal.email": "zhangsan@example.net", "website.name": "张三的技术笔记",
+		"website.domains": "regform-e2e.cn", "website.server_ips": "198.51.100.7", "type": "新增备案",
+	}
+	bad := map[string]any{}
+	for k, v := range values {
+		bad[k] = v
+	}
+	bad["sponsor.cert_number"] = "110105194912310021" // a wrong check digit
+	r := b.must(422, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "登记表.xlsx", fillForm(t, tmpl.Raw, bad)))
+	require.Equal(t, false, r.get("ok"))
+	cells := ""
+	for _, p := range r.get("problems").([]any) {
+		cells += p.(map[string]any)["cell"].(string) + " "
+	}
+	require.Contains(t, cells, "登记表!B6", "the certificate number's cell")
+
+	good := fillForm(t, tmpl.Raw, values)
+	r = b.must(200, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "登记表.xlsx", good))
+	require.Equal(t, true, r.get("ok"), "%s", r.Raw)
+	require.Equal(t, "regform-e2e.cn", r.get("filing").(map[string]any)["website"].(map[string]any)["domains"].([]any)[0])
+	created := b.must(201, b.uploadFile("/api/v1/imports/registration-form?create=true", tokSpecialist, "登记表.xlsx", good))
+	id := created.get("created").(map[string]any)["id"].(string)
+	require.Equal(t, "AWAITING_MATERIALS", b.must(200, b.do("GET", "/api/v1/filings/"+id, tokSpecialist, nil)).str("status"))
+	damaged := b.must(400, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("PK\x03\x04 broken")))
+	require.Contains(t, damaged.str("error", "message"), "损坏")
+	b.must(415, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("主办者,域名\n张三,a.cn\n")))
 }
