@@ -172,6 +172,8 @@ func (c *Console) routes() {
 	m.Handle("GET "+Base+"/filings", c.page(caseRoles, c.filings))
 	m.Handle("GET "+Base+"/filings/new", c.page(deskStaff, c.newFilingPage))
 	m.Handle("POST "+Base+"/filings/new", c.page(deskStaff, c.newFiling))
+	m.Handle("GET "+Base+"/filings/import", c.page(deskStaff, c.formImportPage))
+	m.Handle("POST "+Base+"/filings/import", c.page(deskStaff, c.formImport))
 	m.Handle("GET "+Base+"/filings/{id}", c.page(caseRoles, c.filing))
 	m.Handle("GET "+Base+"/filings/{id}/correct", c.page(deskStaff, c.correctPage))
 	m.Handle("POST "+Base+"/filings/{id}/correct", c.page(deskStaff, c.correct))

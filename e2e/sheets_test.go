@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
@@ -308,4 +311,53 @@ func TestRegistrationFormImport(t *testing.T) {
 	damaged := b.must(400, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("PK\x03\x04 broken")))
 	require.Contains(t, damaged.str("error", "message"), "损坏")
 	b.must(415, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("主办者,域名\n张三,a.cn\n")))
+}
+
+// TestConsoleFormImport: from 新建申请 the specialist uploads a filled form
+// in Chromium, sees its cells with the problem on the certificate number,
+// uploads the corrected one and opens the case from it (R-IN-2 item 1).
+func TestConsoleFormImport(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	tmpl := b.do("GET", "/api/v1/templates/registration-form.xlsx?kind=person", tokSpecialist, nil)
+	require.Equal(t, 200, tmpl.Status)
+	values := map[string]any{
+		"sponsor.name": "张三", "sponsor.cert_number": "110105194912310021", "sponsor.province": "广东",
+		"sponsor.city": "广州", "sponsor.address": "广东省广州市天河区体育西路1号",
+		"principal.name": "张三", "principal.id_number": "11010519491231002X", "principal.mobile": "13800138000",
+		"principal.email": "zhangsan@example.net", "website.name": "张三的技术笔记",
+		"website.domains": "console-form.cn", "website.server_ips": "198.51.100.7", "type": "新增备案",
+	}
+	dir := t.TempDir()
+	badPath := filepath.Join(dir, "登记表-张三.xlsx")
+	require.NoError(t, os.WriteFile(badPath, fillForm(t, tmpl.Raw, values), 0o644))
+	values["sponsor.cert_number"] = "11010519491231002X"
+	goodPath := filepath.Join(dir, "登记表-张三-更正.xlsx")
+	require.NoError(t, os.WriteFile(goodPath, fillForm(t, tmpl.Raw, values), 0o644))
+
+	b.AddStaff("xiaoli", "李专员", "specialist")
+	cc := signInConsole(t, b, "xiaoli")
+	pg := cc.get("/console/filings/import")
+	require.Equal(t, 200, pg.Status, pg.Body)
+	br := browser.Start(t)
+	signIn(t, br, b.api.URL, "xiaoli")
+	br.Open(b.api.URL + "/console/filings/new")
+	br.ClickAndWait("#link-form-import")
+	br.Do(chromedp.SetUploadFiles(chromedp.CSS(`#form-upload input[type=file]`), []string{badPath}))
+	br.ClickAndWait("#upload-form")
+	// The wrong check digit, and so the principal no longer the sponsor:
+	// both cells marked, each with its rule.
+	require.Equal(t, 2, br.Count(".sheet-bad"), "cells marked: %s", br.Text("#form-picture"))
+	require.Contains(t, br.Text(".sheet-bad"), "110105194912310021")
+	require.Contains(t, br.Text("#form-picture"), "校验位错误")
+	require.Zero(t, br.Count("#create-from-form"), "no case from a form with problems")
+	br.Screenshot("console-form-import-problems")
+	br.Do(chromedp.SetUploadFiles(chromedp.CSS(`#form-upload input[type=file]`), []string{goodPath}))
+	br.ClickAndWait("#upload-form")
+	require.Zero(t, br.Count(".sheet-bad"))
+	br.ClickAndWait("#create-from-form")
+	require.Contains(t, br.Text(".flash"), "已由登记表建立申请")
+	require.Contains(t, br.Location(), "/console/filings/")
+	require.Contains(t, br.Text("main"), "console-form.cn")
+	require.Empty(t, br.Problems())
 }
