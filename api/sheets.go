@@ -190,7 +190,7 @@ func (s *Server) importRegistrationForm(c echo.Context) error {
 		return err
 	}
 	create := c.QueryParam("create") == "true"
-	imp, err := s.desk.ImportRegistrationForm(c.Request().Context(), s.actor(c), data, create)
+	imp, err := s.desk.ImportRegistrationForm(c.Request().Context(), s.actor(c), data, c.FormValue("filing_password"), create)
 	if err != nil {
 		return err
 	}

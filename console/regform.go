@@ -78,7 +78,7 @@ func (c *Console) formImport(w http.ResponseWriter, r *request) {
 		v.Filename = fh.Filename
 	}
 	create := r.PostFormValue("create") == "1"
-	imp, err := c.svc.ImportRegistrationForm(r.Context(), r.who, data, create)
+	imp, err := c.svc.ImportRegistrationForm(r.Context(), r.who, data, r.PostFormValue("filing_password"), create)
 	if err != nil {
 		status := statusOf(beian.ErrorCode(err))
 		if beian.ErrorCode(err) == beian.CodeUnsupportedType {

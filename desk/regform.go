@@ -45,7 +45,9 @@ func (s *Service) RegistrationFormTemplate(kind string, w io.Writer) error {
 // ImportRegistrationForm reads a filled 《网站备案资料登记表-用户》 (R-IN-2
 // item 1) into a filing and runs the intake rules on it; every problem
 // names its cell. With create, a form without problems opens the case.
-func (s *Service) ImportRegistrationForm(ctx context.Context, who Actor, data []byte, create bool) (*FormImport, error) {
+// The filing password (变更, 接入, 注销: R-BR-2) is never on the form: the
+// filer tells it apart and staff give it here.
+func (s *Service) ImportRegistrationForm(ctx context.Context, who Actor, data []byte, password string, create bool) (*FormImport, error) {
 	if err := who.Require(beian.RoleSpecialist, beian.RoleSupervisor); err != nil {
 		return nil, err
 	}
@@ -62,7 +64,7 @@ func (s *Service) ImportRegistrationForm(ctx context.Context, who Actor, data []
 		return nil, err
 	}
 	out := &FormImport{Kind: c.Sponsor.Kind, Case: c}
-	check, err := s.Check(ctx, c, "")
+	check, err := s.Check(ctx, c, password)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +73,7 @@ func (s *Service) ImportRegistrationForm(ctx context.Context, who Actor, data []
 		out.Problems = append(out.Problems, FormProblem{Violation: v, Cell: cellOf(cells, v.Field)})
 	}
 	if create && len(out.Problems) == 0 {
-		out.Created, out.Warning, err = s.Create(ctx, who, c, "", nil)
+		out.Created, out.Warning, err = s.Create(ctx, who, c, password, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -623,9 +623,11 @@ func regLabelKey(s string) string {
 // its drop-down list, an IP that does not parse, a number Excel turned into
 // a rounded one, a formula, a document number without a category, a filing
 // number on a new filing) and DUPLICATE (a category twice); no case is
-// returned then. A file that is no .xlsx workbook is UNSUPPORTED_TYPE, a
-// damaged one INVALID, one that unpacks past 128 MiB TOO_LARGE, as for the
-// other imports of this package.
+// returned then. NOT_FORM violations come alone: on a sheet whose labels
+// moved no value is read, since it would land under another field. A file
+// that is no .xlsx workbook is UNSUPPORTED_TYPE, a damaged one INVALID, one
+// that unpacks past 128 MiB TOO_LARGE, as for the other imports of this
+// package.
 func ReadRegistrationForm(r io.Reader) (*beian.Case, map[string]string, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
