@@ -3,6 +3,7 @@ package intake
 import (
 	"net/netip"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -90,7 +91,21 @@ func NormaliseDomain(s string, suffixes []string) (registrable string, unicode s
 
 // asciiSuffix converts a fileable suffix to lower-case punycode without dots
 // around it; "" when it is not a valid name.
+// asciiSuffixes caches asciiSuffix: the suffix list is the same on every
+// call, and converting it costs more than the domain itself (an importer
+// normalises thousands of domains).
+var asciiSuffixes sync.Map // string → string
+
 func asciiSuffix(f string) string {
+	if v, ok := asciiSuffixes.Load(f); ok {
+		return v.(string)
+	}
+	a := asciiSuffixUncached(f)
+	asciiSuffixes.Store(f, a)
+	return a
+}
+
+func asciiSuffixUncached(f string) string {
 	f = strings.Trim(strings.TrimSpace(f), ".")
 	if f == "" {
 		return ""
