@@ -4,6 +4,7 @@
 package xlsx
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/mail"
@@ -66,7 +67,16 @@ const maxUnzipped = 128 << 20
 // "客户!K3") and say what is wrong in Chinese. A file that is not an .xlsx
 // workbook is UNSUPPORTED_TYPE.
 func ReadCustomers(r io.Reader) ([]beian.Customer, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read customer sheet: %w", err)
+	}
+	// The same answers as the other importers for a legacy .xls, a CSV, a
+	// damaged file or a zip bomb.
+	if _, err := checkWorkbook(data); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
 	if err != nil {
 		return nil, beian.Errorf(beian.CodeUnsupportedType, "文件不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中另存为 .xlsx 后再上传")
 	}

@@ -154,11 +154,23 @@ func TestReadCustomersMissingColumnsAndEmpty(t *testing.T) {
 	require.Equal(t, "EMPTY", e.Violations[0].Code)
 }
 
+// TestReadCustomersNotAWorkbook: the same answers as the other importers:
+// empty, a CSV, a legacy .xls are 415 with what to do; a damaged file 400.
 func TestReadCustomersNotAWorkbook(t *testing.T) {
-	for _, b := range [][]byte{nil, []byte("客户编号,客户名称\nC-1,甲\n"), []byte("PK\x03\x04 broken zip")} {
-		_, err := xlsx.ReadCustomers(bytes.NewReader(b))
-		require.Equal(t, beian.CodeUnsupportedType, beian.ErrorCode(err))
-		require.Contains(t, beian.ErrorMessage(err), ".xlsx")
+	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 504)...)
+	for _, tc := range []struct {
+		in   []byte
+		code string
+		says string
+	}{
+		{nil, beian.CodeUnsupportedType, "空"},
+		{[]byte("客户编号,客户名称\nC-1,甲\n"), beian.CodeUnsupportedType, ".xlsx"},
+		{ole, beian.CodeUnsupportedType, ".xls"},
+		{[]byte("PK\x03\x04 broken zip"), beian.CodeInvalid, "损坏"},
+	} {
+		_, err := xlsx.ReadCustomers(bytes.NewReader(tc.in))
+		require.Equal(t, tc.code, beian.ErrorCode(err), "%q: %v", tc.in[:min(len(tc.in), 8)], err)
+		require.Contains(t, beian.ErrorMessage(err), tc.says)
 	}
 }
 
