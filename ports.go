@@ -225,6 +225,7 @@ type Store interface {
 	SweepStore
 	SecurityStore
 	ReportStore
+	MailboxStore
 	// CreateCase inserts c with its domains and a "created" event; it sets
 	// c.ID, c.CaseNo, c.CreatedAt and c.UpdatedAt.
 	CreateCase(ctx context.Context, c *Case) error
