@@ -390,3 +390,20 @@ func (c *Calendar) AddWorkingMinutes(t time.Time, n int) time.Time {
 	}
 	return t
 }
+
+// ReplyDue is when a mail received at t must be answered (R-RV-6: the same
+// working day): 17:30 Asia/Shanghai that day when it is a working day and t
+// is before 17:30, else 17:30 of the next working day.
+func (c *Calendar) ReplyDue(t time.Time) time.Time {
+	t = t.In(Shanghai)
+	y, m, d := t.Date()
+	close := time.Date(y, m, d, BureauCloseHour, BureauCloseMinute, 0, 0, Shanghai)
+	if c.Day(t).Working && t.Before(close) {
+		return close
+	}
+	for day := close.AddDate(0, 0, 1); ; day = day.AddDate(0, 0, 1) {
+		if c.Day(day).Working {
+			return day
+		}
+	}
+}

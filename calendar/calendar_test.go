@@ -520,3 +520,29 @@ func TestAddWorkingMinutes(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyDue (R-RV-6): a mail is answered the working day it arrives; one
+// after 17:30 or on a day off the next working day, make-up days counting.
+func TestReplyDue(t *testing.T) {
+	cal := calendar.New(nil, nil)
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, calendar.Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for in, want := range map[string]string{
+		"2026-11-30 09:00": "2026-11-30 17:30", // Monday morning
+		"2026-11-30 17:29": "2026-11-30 17:30",
+		"2026-11-30 17:30": "2026-12-01 17:30", // at the close: tomorrow
+		"2026-12-04 18:00": "2026-12-07 17:30", // Friday evening → Monday
+		"2026-12-05 10:00": "2026-12-07 17:30", // Saturday
+		"2026-09-30 20:00": "2026-10-08 17:30", // National Day: 10-01…10-07 off
+		"2026-10-09 18:00": "2026-10-10 17:30", // the make-up Saturday is a working day
+	} {
+		if got := cal.ReplyDue(at(in)).Format("2006-01-02 15:04"); got != want {
+			t.Errorf("ReplyDue(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
