@@ -83,6 +83,9 @@ type MailboxStore interface {
 	GetInbound(ctx context.Context, id string) (*InboundMail, error)
 	// MatchInbound puts an unmatched mail on a case, audited as actor.
 	MatchInbound(ctx context.Context, id, caseID, how, actor string, replyDue *time.Time) (*InboundMail, error)
+	// CasesForMail finds the cases not ended with one of the case numbers,
+	// and those whose principal has the sender's address.
+	CasesForMail(ctx context.Context, caseNos []string, sender string) (byNo, bySender []CaseRef, err error)
 	// InboundAttachment returns one attachment of a case's mail with its data.
 	InboundAttachment(ctx context.Context, caseID, attachmentID string) (*InboundAttachment, error)
 }

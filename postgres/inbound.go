@@ -179,3 +179,30 @@ func (db *DB) InboundAttachment(ctx context.Context, caseID, attachmentID string
 	}
 	return &a, nil
 }
+
+// CasesForMail finds the cases a mail may belong to (R-IN-3): by case
+// number, or the open and live cases whose principal has the sender's
+// address. Ended cases are not offered.
+func (db *DB) CasesForMail(ctx context.Context, caseNos []string, sender string) (byNo, bySender []beian.CaseRef, err error) {
+	scan := func(sql string, arg any) ([]beian.CaseRef, error) {
+		rows, _ := db.pool.Query(ctx, sql, arg, endedStatuses())
+		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.CaseRef, error) {
+			var r beian.CaseRef
+			var st string
+			err := row.Scan(&r.ID, &r.CaseNo, &st)
+			r.Status = beian.Status(st)
+			return r, err
+		})
+	}
+	if len(caseNos) > 0 {
+		if byNo, err = scan(`SELECT id, case_no, status FROM cases WHERE case_no = ANY($1) AND status <> ALL ($2::text[])`, caseNos); err != nil {
+			return nil, nil, fmt.Errorf("cases by number: %w", err)
+		}
+	}
+	if sender != "" {
+		if bySender, err = scan(`SELECT id, case_no, status FROM cases WHERE lower(principal->>'email') = lower($1) AND status <> ALL ($2::text[])`, sender); err != nil {
+			return nil, nil, fmt.Errorf("cases by sender: %w", err)
+		}
+	}
+	return byNo, bySender, nil
+}
