@@ -6,6 +6,7 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/intake"
+	"github.com/beian/beian/mailparse"
 )
 
 // MailClues are what an inbound mail says about its case (R-IN-3): the
@@ -83,10 +84,12 @@ func distinct(refs []beian.CaseRef) []beian.CaseRef {
 	return out
 }
 
-// sameName compares a sponsor's name as filers type it: spaces and case
-// aside.
+// sameName compares a sponsor's name as filers type it: full-width forms,
+// spaces and case aside (the subject's side is folded the same way).
 func sameName(a, b string) bool {
-	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
+	norm := func(s string) string {
+		return strings.ToLower(strings.Join(strings.Fields(mailparse.NormaliseSponsor(s)), ""))
+	}
 	return a != "" && norm(a) == norm(b)
 }
 

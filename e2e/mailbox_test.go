@@ -9,6 +9,8 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/internal/dovecot"
+	"github.com/beian/beian/mailbox"
 )
 
 // TestMailboxMatching (R-IN-3, R-RV-6): a mail is placed on its case by
@@ -73,4 +75,68 @@ func TestMailboxMatching(t *testing.T) {
 
 func descClues(sponsor, domain string, nos []string, sender string) desk.MailClues {
 	return desk.MailClues{Sponsor: sponsor, Domain: domain, CaseNos: nos, Sender: sender}
+}
+
+// TestMailFromDovecot (R-IN-3): a filer's mail delivered into a real IMAP
+// server (Debian's Dovecot on loopback), with a GBK subject in RFC 2047, a
+// GBK body and an attachment, appears on its case with the attachment
+// within seconds; read again after the reader restarts, nothing doubles.
+func TestMailFromDovecot(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{})
+	id := approvedCase(t, b, "imap-case.cn")
+	imapd := dovecot.Start(t)
+	acct := mailbox.Account{Name: "JSBA", Addr: imapd.Addr, Username: "JSBA", Password: imapd.Password("JSBA")}
+	run := func(ctx context.Context) {
+		rd := &mailbox.Reader{Account: acct, Poll: time.Second}
+		go func() {
+			_ = rd.Run(ctx, func(ctx context.Context) (mailbox.Cursor, error) {
+				v, last, err := b.db.MailboxCursor(ctx, "JSBA")
+				return mailbox.Cursor{UIDValidity: v, LastUID: last}, err
+			}, func(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor) error {
+				return b.Desk.IngestMail(ctx, batch, next, "JSBA")
+			})
+		}()
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	run(ctx)
+	// Subject 张三+imap-case.cn in GBK, base64 (RFC 2047); body GBK.
+	raw := "From: =?UTF-8?B?5byg5LiJ?= <someone@example.org>\r\n" +
+		"To: JSBA@ChinaNet.CC\r\n" +
+		"Subject: =?GBK?B?1cXI/StpbWFwLWNhc2UuY24=?=\r\n" +
+		"Message-ID: <m1@example.org>\r\n" +
+		"Date: Mon, 30 Nov 2026 10:00:00 +0800\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n" +
+		"--b1\r\nContent-Type: text/plain; charset=GBK\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		"x+u0q8jryc+0q7LEwc8=\r\n" + // 请传入上传材料 in GBK
+		"--b1\r\nContent-Type: image/png; name=\"curtain.png\"\r\nContent-Disposition: attachment; filename=\"curtain.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==\r\n" +
+		"--b1--\r\n"
+	imapd.Deliver(t, "JSBA", "INBOX", []byte(raw))
+	deadline := time.Now().Add(20 * time.Second)
+	var items []any
+	for time.Now().Before(deadline) {
+		items = b.must(200, b.do("GET", "/api/v1/mailbox/messages?filing_id="+id, tokSpecialist, nil)).get("items").([]any)
+		if len(items) > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	require.Len(t, items, 1, "the mail is on its case")
+	m := items[0].(map[string]any)
+	require.Equal(t, "张三+imap-case.cn", m["subject"])
+	require.Equal(t, "subject", m["matched_by"])
+	require.Len(t, m["attachments"], 1)
+	require.Equal(t, "image/png", m["attachments"].([]any)[0].(map[string]any)["type"])
+	require.Contains(t, m["text"], "请传入上传材料", "the GBK body decoded")
+
+	// The reader starts again from the stored cursor: nothing twice.
+	stop()
+	ctx2, stop2 := context.WithCancel(context.Background())
+	defer stop2()
+	run(ctx2)
+	time.Sleep(3 * time.Second)
+	all := b.must(200, b.do("GET", "/api/v1/mailbox/messages", tokSpecialist, nil)).get("items").([]any)
+	require.Len(t, all, 1)
 }

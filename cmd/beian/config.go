@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/beian/beian/api"
+	"github.com/beian/beian/mailbox"
 )
 
 // Config is every setting of the beian binary, parsed once from the
@@ -51,6 +53,8 @@ type Config struct {
 	SweepCron string
 	// SweepHomepages turns the sweep's home-page check (R-PA-5) on.
 	SweepHomepages bool
+	// IMAP are the specialist mailboxes read for the filers' mail (R-IN-3).
+	IMAP []mailbox.Account
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -83,6 +87,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	var problems []string
 	var err error
 	if c.Tokens, err = api.ParseTokens(getenv("BEIAN_API_TOKENS")); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if c.IMAP, err = parseIMAP(getenv("IMAP_URL")); err != nil {
 		problems = append(problems, err.Error())
 	}
 	for name, dst := range map[string]*time.Duration{
@@ -163,4 +170,34 @@ func list(v string) []string {
 		}
 	}
 	return out
+}
+
+// parseIMAP reads IMAP_URL: one or several accounts, comma-separated,
+// imap://user:password@host:port/MAILBOX (imaps:// for TLS), e.g. the
+// province mailboxes JSBA and AHBA (R-IN-3).
+func parseIMAP(v string) ([]mailbox.Account, error) {
+	var out []mailbox.Account
+	for _, raw := range list(v) {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.Host == "" || u.User == nil {
+			return nil, fmt.Errorf("IMAP_URL: %q is not imap://user:password@host:port/mailbox", redactIMAP(raw))
+		}
+		pw, _ := u.User.Password()
+		a := mailbox.Account{Name: u.User.Username(), Addr: u.Host, Username: u.User.Username(), Password: pw,
+			Mailbox: strings.TrimPrefix(u.Path, "/"), TLS: u.Scheme == "imaps"}
+		if !strings.Contains(a.Addr, ":") {
+			a.Addr += map[bool]string{true: ":993", false: ":143"}[a.TLS]
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// redactIMAP hides the password of an IMAP URL in an error.
+func redactIMAP(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		u.User = url.User(u.User.Username())
+		return u.String()
+	}
+	return "(unreadable)"
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/beian/beian/faq"
 	"github.com/beian/beian/homepage"
 	"github.com/beian/beian/mail"
+	"github.com/beian/beian/mailbox"
 	"github.com/beian/beian/metrics"
 	"github.com/beian/beian/netcontrol"
 	"github.com/beian/beian/postgres"
@@ -181,6 +182,23 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		}
 		if err := worker.EnsureSweepSchedule(ctx, tc, cfg.SweepCron); err != nil { // Thursday 14:00 (R-PA-3)
 			logger.Error("sweep schedule", "error", err.Error())
+		}
+		// The specialist mailboxes (R-IN-3): each read by IDLE or polling,
+		// each batch recorded with its cursor.
+		inbox := &desk.Service{Store: db, Rules: desk.StoredRules(db), Logger: logger}
+		for _, acct := range cfg.IMAP {
+			rd := &mailbox.Reader{Account: acct, Logger: logger}
+			go func() {
+				err := rd.Run(ctx, func(ctx context.Context) (mailbox.Cursor, error) {
+					v, last, err := db.MailboxCursor(ctx, acct.Name)
+					return mailbox.Cursor{UIDValidity: v, LastUID: last}, err
+				}, func(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor) error {
+					return inbox.IngestMail(ctx, batch, next, acct.Name)
+				})
+				if err != nil && ctx.Err() == nil {
+					logger.Error("mailbox reader stopped", "account", acct.Name, "error", err.Error())
+				}
+			}()
 		}
 		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
 	}

@@ -1,0 +1,64 @@
+package desk
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/mailbox"
+	"github.com/beian/beian/mailparse"
+)
+
+// IngestMail records a batch read from one mailbox (R-IN-3): each message
+// parsed (headers, decoded text, attachments capped and sniffed), placed on
+// its case when that is sure, and saved with the account's new cursor in
+// one transaction, so a crash re-reads the batch and records nothing twice.
+// It is the handle of mailbox.Reader.Run.
+func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor, account string) error {
+	b := beian.InboundBatch{Account: account, UIDValidity: next.UIDValidity, LastUID: next.LastUID}
+	for _, f := range batch {
+		sum := sha256.Sum256(f.Raw)
+		m := beian.InboundMail{Account: account, UIDValidity: f.UIDValidity, UID: f.UID, SHA256: hex.EncodeToString(sum[:]),
+			ReceivedAt: f.InternalDate}
+		if m.ReceivedAt.IsZero() {
+			m.ReceivedAt = s.now()
+		}
+		msg, err := mailparse.Parse(f.Raw, mailparse.Options{})
+		var perr *mailparse.ParseError
+		if err != nil && !errors.As(err, &perr) {
+			return err
+		}
+		if msg == nil { // not even the headers: kept for a person, text says why
+			m.Subject, m.Text = "（无法解析的邮件）", err.Error()
+		} else {
+			m.MessageID, m.InReplyTo, m.Subject, m.Text = msg.MessageID, msg.InReplyTo, msg.Subject, msg.Text
+			m.From, m.FromName = strings.ToLower(msg.From.Address), msg.From.Name
+			if err != nil {
+				m.Text = strings.TrimSpace(m.Text + "\n\n（邮件部分内容无法解析：" + err.Error() + "）")
+			}
+			if f.Truncated {
+				m.Text = strings.TrimSpace(m.Text + "\n\n（邮件超过大小上限，只保存了邮件头，附件未保存；请让用户分开发送）")
+			}
+			for _, a := range msg.Attachments {
+				m.Attachments = append(m.Attachments, beian.InboundAttachment{Name: a.Name, DeclaredType: a.DeclaredType,
+					SniffedType: a.SniffedType, Size: a.Size, SHA256: a.SHA256, Rejected: a.Rejected, Data: a.Data})
+			}
+			clues := MailClues{CaseNos: mailparse.CaseNumbers(m.Subject + "\n" + m.Text), Sender: m.From}
+			if sp, dom, ok := mailparse.SubjectKey(m.Subject); ok {
+				clues.Sponsor, clues.Domain = sp, dom
+			}
+			if err := s.MatchMail(ctx, &m, clues); err != nil {
+				return err
+			}
+		}
+		if m.Status == "" {
+			m.Status = beian.InboundUnmatched
+		}
+		b.Mails = append(b.Mails, m)
+	}
+	_, err := s.Store.SaveInbound(ctx, b)
+	return err
+}
