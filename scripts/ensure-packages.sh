@@ -4,7 +4,8 @@
 # (so Chinese renders in screenshots instead of boxes) and python3-openpyxl
 # (the exports' second reader in xlsx/; the tests try the python3 on PATH,
 # then Debian's /usr/bin/python3, which a pyenv python3 does not share
-# packages with). `make test` runs it;
+# packages with) and dovecot-imapd (a real IMAP server on loopback for the
+# mailbox tests). `make test` runs it;
 # it needs root (CI and the dev machines run as root) and Debian's mirror.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ if ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then need+=(fonts-noto-cjk)
 if ! python3 -c 'import openpyxl' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import openpyxl' >/dev/null 2>&1; then
   need+=(python3-openpyxl)
 fi
+[ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || need+=(dovecot-imapd)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "make test: installing ${need[*]} (apt-get)…" >&2
