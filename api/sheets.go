@@ -79,18 +79,9 @@ func securityImportToJSON(imp *beian.SecurityImport) securityImportJSON {
 // importSecuritySheet reads an uploaded security sheet and answers what it
 // will cancel (R-PA-2); nothing is cancelled until it is confirmed.
 func (s *Server) importSecuritySheet(c echo.Context) error {
-	f, err := uploadedFile(c)
+	data, name, err := uploadedBytes(c)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	name := ""
-	if fh, err := c.FormFile("file"); err == nil {
-		name = fh.Filename
 	}
 	imp, err := s.desk.PreviewSecuritySheet(c.Request().Context(), s.actor(c), name, data)
 	if err != nil {
@@ -180,12 +171,7 @@ type formProblemJSON struct {
 // it with the intake rules; every problem names its cell. With
 // ?create=true a form without problems opens the case (201).
 func (s *Server) importRegistrationForm(c echo.Context) error {
-	f, err := uploadedFile(c)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, _, err := uploadedBytes(c)
 	if err != nil {
 		return err
 	}
@@ -213,4 +199,23 @@ func (s *Server) importRegistrationForm(c echo.Context) error {
 		return c.JSON(http.StatusUnprocessableEntity, out)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// uploadedBytes is the uploaded file (the multipart field "file", as
+// uploadedFile checks it) and its name.
+func uploadedBytes(c echo.Context) ([]byte, string, error) {
+	f, err := uploadedFile(c)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, "", err
+	}
+	name := ""
+	if fh, err := c.FormFile("file"); err == nil {
+		name = fh.Filename
+	}
+	return data, name, nil
 }

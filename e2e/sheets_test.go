@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,23 +15,6 @@ import (
 	"github.com/beian/beian/internal/browser"
 	"github.com/beian/beian/xlsx"
 )
-
-// upload posts file as the multipart field "file".
-func (b *bundle) uploadFile(path, token, name string, file []byte) response {
-	b.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", name)
-	require.NoError(b.t, err)
-	_, err = fw.Write(file)
-	require.NoError(b.t, err)
-	require.NoError(b.t, mw.Close())
-	req, err := http.NewRequest("POST", b.api.URL+path, &body)
-	require.NoError(b.t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return b.send(req)
-}
 
 // securitySheet fills the downloaded template with rows from row 3.
 func securitySheet(t *testing.T, template []byte, rows ...[]any) []byte {
@@ -71,8 +53,8 @@ func TestSecuritySheet(t *testing.T) {
 		[]any{"", "198.51.100.20", "影视", "盗版影视", "技术部"},
 		[]any{"nobody-here.cn", "", "小说", "", "信息安全部"})
 
-	b.must(403, b.uploadFile("/api/v1/imports/security-sheet", tokSpecialist, "备案和信息安全规范表20261201.xlsx", sheet))
-	prev := b.must(200, b.uploadFile("/api/v1/imports/security-sheet", tokSupervisor, "备案和信息安全规范表20261201.xlsx", sheet))
+	b.must(403, b.upload("/api/v1/imports/security-sheet", tokSpecialist, "备案和信息安全规范表20261201.xlsx", sheet))
+	prev := b.must(200, b.upload("/api/v1/imports/security-sheet", tokSupervisor, "备案和信息安全规范表20261201.xlsx", sheet))
 	require.Equal(t, map[string]any{"cancel": 2.0, "already_cancelled": 0.0, "unmatched": 1.0, "failed": 0.0}, prev.get("summary"))
 	require.Nil(t, prev.get("confirmed_at"))
 	for _, id := range []string{byDomain, byIP, kept} {
@@ -100,7 +82,7 @@ func TestSecuritySheet(t *testing.T) {
 
 	// The same file again: the same upload, already confirmed; confirming
 	// again cuts nothing.
-	again := b.must(200, b.uploadFile("/api/v1/imports/security-sheet", tokSupervisor, "copy.xlsx", sheet))
+	again := b.must(200, b.upload("/api/v1/imports/security-sheet", tokSupervisor, "copy.xlsx", sheet))
 	require.Equal(t, prev.str("id"), again.str("id"))
 	require.NotNil(t, again.get("confirmed_at"))
 	b.must(200, b.do("POST", "/api/v1/imports/security-sheet/"+prev.str("id")+"/confirm", tokSupervisor, nil))
@@ -110,10 +92,10 @@ func TestSecuritySheet(t *testing.T) {
 	bad := securitySheet(t, tmpl.Raw,
 		[]any{"sec-fine.cn", "", "私服", "", "信息安全部"},
 		[]any{"other.cn", "", "赌博", "", "信息安全部"})
-	refused := b.must(422, b.uploadFile("/api/v1/imports/security-sheet", tokSupervisor, "bad.xlsx", bad))
+	refused := b.must(422, b.upload("/api/v1/imports/security-sheet", tokSupervisor, "bad.xlsx", bad))
 	require.Contains(t, string(refused.Raw), "C4")
 	require.Equal(t, "APPROVED", b.must(200, b.do("GET", "/api/v1/filings/"+kept, tokSpecialist, nil)).str("status"))
-	b.must(415, b.uploadFile("/api/v1/imports/security-sheet", tokSupervisor, "fake.xlsx", []byte("域名,IP\nsec-fine.cn,\n")))
+	b.must(415, b.upload("/api/v1/imports/security-sheet", tokSupervisor, "fake.xlsx", []byte("域名,IP\nsec-fine.cn,\n")))
 }
 
 // TestTrackingAndProvinceSheets (R-BR-5, R-RV-3): the tracking worksheet
@@ -293,7 +275,7 @@ func TestRegistrationFormImport(t *testing.T) {
 		bad[k] = v
 	}
 	bad["sponsor.cert_number"] = "110105194912310021" // a wrong check digit
-	r := b.must(422, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "登记表.xlsx", fillForm(t, tmpl.Raw, bad)))
+	r := b.must(422, b.upload("/api/v1/imports/registration-form", tokSpecialist, "登记表.xlsx", fillForm(t, tmpl.Raw, bad)))
 	require.Equal(t, false, r.get("ok"))
 	cells := ""
 	for _, p := range r.get("problems").([]any) {
@@ -302,15 +284,15 @@ func TestRegistrationFormImport(t *testing.T) {
 	require.Contains(t, cells, "登记表!B6", "the certificate number's cell")
 
 	good := fillForm(t, tmpl.Raw, values)
-	r = b.must(200, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "登记表.xlsx", good))
+	r = b.must(200, b.upload("/api/v1/imports/registration-form", tokSpecialist, "登记表.xlsx", good))
 	require.Equal(t, true, r.get("ok"), "%s", r.Raw)
 	require.Equal(t, "regform-e2e.cn", r.get("filing").(map[string]any)["website"].(map[string]any)["domains"].([]any)[0])
-	created := b.must(201, b.uploadFile("/api/v1/imports/registration-form?create=true", tokSpecialist, "登记表.xlsx", good))
+	created := b.must(201, b.upload("/api/v1/imports/registration-form?create=true", tokSpecialist, "登记表.xlsx", good))
 	id := created.get("created").(map[string]any)["id"].(string)
 	require.Equal(t, "AWAITING_MATERIALS", b.must(200, b.do("GET", "/api/v1/filings/"+id, tokSpecialist, nil)).str("status"))
-	damaged := b.must(400, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("PK\x03\x04 broken")))
+	damaged := b.must(400, b.upload("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("PK\x03\x04 broken")))
 	require.Contains(t, damaged.str("error", "message"), "损坏")
-	b.must(415, b.uploadFile("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("主办者,域名\n张三,a.cn\n")))
+	b.must(415, b.upload("/api/v1/imports/registration-form", tokSpecialist, "x.xlsx", []byte("主办者,域名\n张三,a.cn\n")))
 }
 
 // TestConsoleFormImport: from 新建申请 the specialist uploads a filled form
