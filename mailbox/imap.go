@@ -19,12 +19,18 @@ import (
 
 // Defaults for the zero fields of Account and Reader.
 const (
-	DefaultMailbox     = "INBOX"
-	DefaultMaxMessage  = 25 << 20 // 25 MiB
-	DefaultPoll        = 30 * time.Second
+	// DefaultMailbox is the mailbox read when Account.Mailbox is empty.
+	DefaultMailbox = "INBOX"
+	// DefaultMaxMessage is the cap on a whole message (25 MiB).
+	DefaultMaxMessage = 25 << 20
+	// DefaultPoll is how often Run looks on a server without IDLE.
+	DefaultPoll = 30 * time.Second
+	// DefaultDialTimeout bounds connecting.
 	DefaultDialTimeout = 30 * time.Second
-	DefaultMaxBatch    = 100
-	DefaultMaxBackoff  = time.Minute
+	// DefaultMaxBatch is the most messages one batch holds.
+	DefaultMaxBatch = 100
+	// DefaultMaxBackoff is the longest wait between reconnections.
+	DefaultMaxBackoff = time.Minute
 )
 
 const (
@@ -45,7 +51,9 @@ type Account struct {
 	// Fetched and used in logs.
 	Name string
 	// Addr is the server's host:port.
-	Addr     string
+	Addr string
+	// Username and Password log in (IMAP LOGIN); the password is never
+	// logged or printed.
 	Username string
 	Password string
 	// Mailbox is the mailbox to read; empty means INBOX.
@@ -352,8 +360,21 @@ type body struct {
 	over bool // longer than the cap
 }
 
-// fetchAfter returns the batch after cur on an open session.
+// fetchAfter returns the batch after cur on an open session: empty only
+// when there is nothing after cur.
 func (r *Reader) fetchAfter(s *session, cur Cursor) ([]Fetched, Cursor, error) {
+	for {
+		batch, next, err := r.fetchOnce(s, cur)
+		if err != nil || len(batch) > 0 || next == cur || next.LastUID == 0 {
+			return batch, next, err
+		}
+		// Every message planned was expunged meanwhile: look further.
+		cur = next
+	}
+}
+
+// fetchOnce plans one batch after cur and fetches it.
+func (r *Reader) fetchOnce(s *session, cur Cursor) ([]Fetched, Cursor, error) {
 	name := r.Account.Name
 	next := Cursor{UIDValidity: s.uidValidity}
 	if cur.UIDValidity == s.uidValidity {

@@ -180,8 +180,9 @@ func TestFetchBatchesByMaxBatch(t *testing.T) {
 	srv := dovecot.Start(t)
 	r := reader(srv, "JSBA")
 	r.MaxBatch = 2
+	r.Account.Mailbox = "备案材料" // a folder named in Chinese (modified UTF-7 on the wire)
 	for i := range 5 {
-		srv.Deliver(t, "JSBA", "INBOX", mail(i, "m", "x"))
+		srv.Deliver(t, "JSBA", "备案材料", mail(i, "m", "x"))
 	}
 	var cur mailbox.Cursor
 	var sizes []int

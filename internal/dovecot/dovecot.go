@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -134,15 +135,18 @@ func New(t testing.TB, cfg Config) *Server {
 	s.runDir = run
 	s.mailRoot = filepath.Join(s.dir, "mail")
 
-	internalUser, loginUser := currentUser(t)
+	internalUser, err := user.Current()
+	if err != nil {
+		t.Fatalf("dovecot: current user: %v", err)
+	}
+	loginUser := internalUser
 	s.mailUID, s.mailGID = os.Getuid(), os.Getgid()
 	if os.Getuid() == 0 {
 		loginUser = lookupUser(t, "dovenull")
 		nobody := lookupUser(t, "nobody")
 		s.mailUID, _ = strconv.Atoi(nobody.Uid)
 		s.mailGID, _ = strconv.Atoi(nobody.Gid)
-		// The mail sessions (as nobody) reach their homes, and the login
-		// process (as dovenull) its sockets, through these directories.
+		// The mail sessions (as nobody) reach their homes through these.
 		for _, d := range ancestorsInTemp(s.dir) {
 			if err := os.Chmod(d, 0o711); err != nil {
 				t.Fatalf("dovecot: %v", err)
@@ -436,7 +440,13 @@ func (s *Server) start() error {
 	logPath := filepath.Join(s.dir, "dovecot.log")
 	logStart := fileSize(logPath)
 
-	p, err := spawn(Binary, "-F", "-c", filepath.Join(s.dir, "dovecot.conf"))
+	// What the master says before its log is open goes in the log too.
+	out, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	p, err := spawn(out, Binary, "-F", "-c", filepath.Join(s.dir, "dovecot.conf"))
+	_ = out.Close() // the child has its own descriptor
 	if err != nil {
 		return err
 	}
@@ -453,32 +463,21 @@ func (s *Server) start() error {
 	}
 	s.mu.Unlock()
 
+	// Ready once a login succeeds; the probe runs aside, so a master that
+	// dies (a port taken by someone else, who never answers) is seen at once.
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
+		probe := make(chan error, 1)
+		go func() { probe <- s.probe(anyUser) }()
 		select {
 		case <-p.done:
 			s.mu.Lock()
 			s.proc = nil
 			s.mu.Unlock()
 			return fmt.Errorf("dovecot exited (%v): %s", p.err, newLog(logPath, logStart))
-		default:
-		}
-		if anyUser == "" {
-			c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+		case err := <-probe:
 			if err == nil {
-				_ = c.Close()
-				s.mu.Lock()
-				s.started = true
-				s.mu.Unlock()
-				return nil
-			}
-			last = err
-		} else {
-			c, err := s.login(anyUser)
-			if err == nil {
-				_ = c.Logout().Wait()
-				_ = c.Close()
 				if l := newLog(logPath, logStart); strings.Contains(l, "Fatal:") {
 					s.Stop()
 					return fmt.Errorf("a Dovecot service failed: %s", l)
@@ -499,7 +498,7 @@ func (s *Server) start() error {
 // spawn starts the master from a goroutine locked to its OS thread, which
 // stays until the master exits: Pdeathsig (the master gets SIGTERM when the
 // test binary dies) fires when the starting thread ends, not the process.
-func spawn(name string, args ...string) (*process, error) {
+func spawn(out io.Writer, name string, args ...string) (*process, error) {
 	p := &process{done: make(chan struct{})}
 	started := make(chan error, 1)
 	go func() {
@@ -507,7 +506,7 @@ func spawn(name string, args ...string) (*process, error) {
 		defer runtime.UnlockOSThread()
 		cmd := exec.Command(name, args...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			started <- err
 			return
@@ -521,6 +520,23 @@ func spawn(name string, args ...string) (*process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// probe logs user in and out (or, without users, connects).
+func (s *Server) probe(user string) error {
+	if user == "" {
+		c, err := net.DialTimeout("tcp", s.Addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+		}
+		return err
+	}
+	c, err := s.login(user)
+	if err != nil {
+		return err
+	}
+	_ = c.Logout().Wait()
+	return c.Close()
 }
 
 func (s *Server) login(user string) (*imapclient.Client, error) {
@@ -668,15 +684,6 @@ func checkUserName(t testing.TB, name string) {
 	if name == "" || strings.ContainsAny(name, ":/\n\r\t ") || name == "." || name == ".." {
 		t.Fatalf("dovecot: user name %q cannot go in a passwd-file", name)
 	}
-}
-
-func currentUser(t testing.TB) (internal, login *user.User) {
-	t.Helper()
-	u, err := user.Current()
-	if err != nil {
-		t.Fatalf("dovecot: current user: %v", err)
-	}
-	return u, u
 }
 
 func lookupUser(t testing.TB, name string) *user.User {

@@ -90,6 +90,20 @@ func TestServerDeliversOverIMAPAndKeepsMailAcrossRestart(t *testing.T) {
 	require.Len(t, raws, 2, "the mail survives a restart")
 }
 
+func TestStartMovesToAnotherPortWhenItsPortIsTaken(t *testing.T) {
+	t.Parallel()
+	srv := dovecot.New(t, dovecot.Config{})
+	taken := srv.Addr
+	ln, err := net.Listen("tcp", taken) // someone else, who never answers
+	require.NoError(t, err)
+	defer ln.Close()
+	srv.Start()
+	require.NotEqual(t, taken, srv.Addr)
+	uid, _ := srv.Deliver(t, "JSBA", "INBOX", message("moved", "x"))
+	require.Equal(t, uint32(1), uid)
+	require.Contains(t, srv.LogTail(), "Address already in use", "the clash is in the log")
+}
+
 func TestServerCreatesMailboxOnDeliverAndTakesMaildirDeliveryWhileDown(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t)
