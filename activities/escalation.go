@@ -130,6 +130,12 @@ func (a *Activities) EscalationExpired(ctx context.Context, in workflows.Escalat
 		if err != nil {
 			return 0, appErr(err)
 		}
+		// A filing past its deadline whose own workflow has not cut it yet
+		// (its timer fired, its transition is on the way): look again in a
+		// moment rather than report without it.
+		if c.Status == beian.StatusRectifying && c.Deadlines.RectifyBy != nil && !c.Deadlines.RectifyBy.After(time.Now()) {
+			return 0, fmt.Errorf("filing %s is past its rectification deadline and not cut yet; checking again", c.CaseNo)
+		}
 		if c.Status == beian.StatusAccessCancelled {
 			cut = append(cut, fmt.Sprintf("%s %s %s（服务器 %s）", c.CaseNo, c.PrimaryName(), c.FilingNumber, strings.Join(c.Website.ServerIPs, " ")))
 			events[c.ID] = beian.Event{At: time.Now(), Event: "escalation_reported", Actor: "escalation", Detail: "逾期未整改，已停止接入并上报总经理（R-VC-4）"}
