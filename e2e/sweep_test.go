@@ -264,7 +264,7 @@ func TestSweepSurvivesWorkerStop(t *testing.T) {
 			b.SetDNS(d, "198.51.100.7")
 		}
 	}
-	b.DNS.SetStall(150 * time.Millisecond)
+	b.DNS.SetStall(80 * time.Millisecond) // slow enough to stop in the middle, well under the 300 ms query timeout
 	before := b.DNS.Queries()
 	id := b.must(202, b.do("POST", "/api/v1/sweeps", tokSupervisor, nil)).str("id")
 	deadline := time.Now().Add(30 * time.Second)
