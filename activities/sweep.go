@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -332,7 +333,7 @@ func (a *Activities) homepage(ctx context.Context, f beian.SweepFinding, ours []
 				Subject: msg.Subject, Body: msg.Body}
 			now := time.Now()
 			events := map[string]beian.Event{c.ID: {At: now, Event: "homepage_number_missing", Actor: "sweep",
-				Detail: fmt.Sprintf("首页 %s 未显示备案号，已提醒用户（R-PA-5）", nonEmptyName2(url, f.Domain))}}
+				Detail: fmt.Sprintf("首页 %s 未显示备案号，已提醒用户（R-PA-5）", cmp.Or(url, f.Domain))}}
 			if _, err := a.Store.QueueMailWithEvents(ctx, m, events); err != nil {
 				return err
 			}
@@ -343,13 +344,6 @@ func (a *Activities) homepage(ctx context.Context, f beian.SweepFinding, ours []
 		}
 	}
 	return a.Store.SetSweepHomepage(ctx, f.SweepID, f.Domain, result, detail, reminded)
-}
-
-func nonEmptyName2(s, dflt string) string {
-	if s == "" {
-		return dflt
-	}
-	return s
 }
 
 // RectifyDeadline decides what a filing's rectification deadline does. A

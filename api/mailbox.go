@@ -1,9 +1,7 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -94,7 +92,7 @@ func (s *Server) filingAttachment(c echo.Context) error {
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="file"; filename*=UTF-8''%s`, url.PathEscape(a.Name)))
+	c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition(a.Name))
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, ct, a.Data)
 }

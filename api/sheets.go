@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,7 +21,7 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 func attachment(c echo.Context, name string) *echo.Response {
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, xlsxType)
-	w.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="export.xlsx"; filename*=UTF-8''%s`, url.PathEscape(name)))
+	w.Header().Set(echo.HeaderContentDisposition, contentDisposition(name))
 	return w
 }
 
@@ -218,4 +219,10 @@ func uploadedBytes(c echo.Context) ([]byte, string, error) {
 		name = fh.Filename
 	}
 	return data, name, nil
+}
+
+// contentDisposition names a download in UTF-8 (RFC 6266), with an ASCII
+// fallback for clients that read only filename.
+func contentDisposition(name string) string {
+	return fmt.Sprintf(`attachment; filename="download%s"; filename*=UTF-8''%s`, path.Ext(name), url.PathEscape(name))
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -157,10 +156,7 @@ func (s *Server) sweepReport(c echo.Context) error {
 		}
 		return fs, err
 	}
-	w := c.Response()
-	w.Header().Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="sweep-%s.xlsx"`, sw.StartedAt.In(shanghai).Format("2006-01-02")))
-	return xlsx.WriteSweepReport(w, sw, next)
+	return xlsx.WriteSweepReport(attachment(c, "空壳网站排查-"+sw.StartedAt.In(shanghai).Format("2006-01-02")+".xlsx"), sw, next)
 }
 
 // filingDNS resolves the case's domains now (R-RV-2).
