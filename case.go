@@ -137,6 +137,64 @@ type Deadlines struct {
 	RectifyBy   *time.Time // R-PA-3 / R-VC-4
 }
 
+// SMS check statuses (R-BR-6).
+const (
+	SMSPending  = "pending"
+	SMSVerified = "verified"
+	SMSExpired  = "expired"
+)
+
+// SMSVerification is the MIIT SMS check (工信部短信核验, R-BR-6) of one
+// submission: the MIIT texts the principal a code, entered on the MIIT
+// filing site within 24 hours, or the MIIT returns the filing by itself.
+type SMSVerification struct {
+	Status      string     `json:"status"`
+	StartedAt   time.Time  `json:"started_at"`
+	DueAt       time.Time  `json:"due_at"`
+	RemindAt    *time.Time `json:"remind_at,omitempty"` // the reminder still to send
+	RemindedAt  *time.Time `json:"reminded_at,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// By is who recorded the check complete ("" for expiry; "bureau" when
+	// the bureau's own answer closed it).
+	By string `json:"by,omitempty"`
+}
+
+// Public-security filing statuses (R-PA-6).
+const (
+	PublicSecurityDue      = "due"
+	PublicSecurityRecorded = "recorded"
+	PublicSecurityOverdue  = "overdue"
+)
+
+// PublicSecurityDays is how long a site has to file with public security
+// after it opens (R-PA-6); the filer is reminded on PublicSecurityReminderDays.
+const PublicSecurityDays = 30
+
+// PublicSecurityReminderDays are the days after opening on which the filer
+// is reminded while no number is recorded (R-PA-6).
+var PublicSecurityReminderDays = []int{20, 28}
+
+// PublicSecurity is the public-security filing (公安联网备案, R-PA-6) a site
+// owes within 30 days of opening.
+type PublicSecurity struct {
+	Status     string     `json:"status"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	DueAt      time.Time  `json:"due_at"`
+	Reminded   int        `json:"reminded"` // reminders sent so far
+	Number     string     `json:"number,omitempty"`
+	RecordedAt *time.Time `json:"recorded_at,omitempty"`
+	RecordedBy string     `json:"recorded_by,omitempty"`
+}
+
+// NextReminder is when the next public-security reminder goes, if one is
+// still to go.
+func (p *PublicSecurity) NextReminder() (time.Time, bool) {
+	if p == nil || p.Status == PublicSecurityRecorded || p.Reminded >= len(PublicSecurityReminderDays) {
+		return time.Time{}, false
+	}
+	return p.OpenedAt.AddDate(0, 0, PublicSecurityReminderDays[p.Reminded]), true
+}
+
 // Case is one filing case (备案申请): one application by one sponsor for one site.
 type Case struct {
 	ID           string
@@ -181,6 +239,12 @@ type Case struct {
 	// LastVerifiedAt is when a verification call last found every answer
 	// matching the record (R-VC-1); nil when none has yet.
 	LastVerifiedAt *time.Time
+	// SMS is the MIIT SMS check of the latest submission (R-BR-6); nil
+	// before the first submission.
+	SMS *SMSVerification
+	// PublicSecurity is the public-security filing after the site opened
+	// (R-PA-6); nil until access opens on approval.
+	PublicSecurity *PublicSecurity
 	CreatedBy      string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time

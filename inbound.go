@@ -32,8 +32,19 @@ type InboundMail struct {
 	ReplyDueAt  *time.Time
 	RepliedAt   *time.Time
 	RepliedBy   string
-	Attachments []InboundAttachment
+	// AlertedAt is when the specialist was told the reply is still due
+	// (16:30), EscalatedAt when the supervisor was told it is late (R-RV-6).
+	AlertedAt   *time.Time
+	EscalatedAt *time.Time
+	// AutoSubmitted is set for an auto-reply or a delivery report (RFC
+	// 3834): stored and shown, but no reply is due.
+	AutoSubmitted bool
+	Attachments   []InboundAttachment
 }
+
+// ReplyAlertAt is when an unanswered mail due at due alerts the specialist
+// (R-RV-6): an hour before the end of the working day, 16:30.
+func ReplyAlertAt(due time.Time) time.Time { return due.Add(-time.Hour) }
 
 // Inbound mail statuses.
 const (
@@ -88,4 +99,30 @@ type MailboxStore interface {
 	CasesForMail(ctx context.Context, caseNos []string, sender string) (byNo, bySender []CaseRef, err error)
 	// InboundAttachment returns one attachment of a case's mail with its data.
 	InboundAttachment(ctx context.Context, caseID, attachmentID string) (*InboundAttachment, error)
+	// ReplyInbound queues reply (threaded under the mail) and marks the
+	// mail replied, with an event on its case, in one transaction.
+	ReplyInbound(ctx context.Context, id string, reply Mail, actor string, at time.Time) (*InboundMail, error)
+	// InboundUnsent are the keys of the mail's outbox rows not yet sent
+	// (its replies, its notices, its alerts).
+	InboundUnsent(ctx context.Context, id string) ([]string, error)
+	// MarkInboundAlert records that the mail's reply alert of kind
+	// ("alert" or "escalation") went, with the mail that says so queued;
+	// false when it had gone before.
+	MarkInboundAlert(ctx context.Context, id, kind string, m Mail, at time.Time) (bool, error)
+	// SetInboundWatched records that the mail's workflow was started.
+	SetInboundWatched(ctx context.Context, ids []string) error
+	// UnwatchedInbound are mails whose workflow has not been started.
+	UnwatchedInbound(ctx context.Context, limit int) ([]string, error)
+	// QueueInboundNotice queues a notice about an inbound mail (its
+	// rejected attachments) unless queued before.
+	QueueInboundNotice(ctx context.Context, m Mail) error
+	// SetAttachmentChecklist records which checklist item an attachment of
+	// a case's mail is ("" clears it), audited as actor.
+	SetAttachmentChecklist(ctx context.Context, caseID, attachmentID, code, actor string) (*InboundAttachment, error)
+	// UnansweredMail counts the matched mail not yet answered that is due
+	// by before, and the unmatched mail.
+	UnansweredMail(ctx context.Context, before time.Time) (due, unmatched int, err error)
 }
+
+// Mail keys of an inbound mail's outbox rows: "inbound/<mail id>/…".
+func InboundMailKey(mailID, what string) string { return "inbound/" + mailID + "/" + what }

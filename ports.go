@@ -3,6 +3,7 @@ package beian
 import (
 	"context"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -34,7 +35,19 @@ type Mail struct {
 	To      []string
 	Subject string
 	Body    string
+	// InReplyTo is the Message-ID (without angle brackets) of the mail this
+	// one answers: a reply is threaded under the filer's mail (R-RV-6).
+	InReplyTo string
+	// ReplyTo is where the filer's answer goes (the province mailbox a
+	// reply was written from); "" for the sender.
+	ReplyTo string
 	SentAt  *time.Time
+}
+
+// Personal reports whether the mail is a person's reply to a filer (not a
+// notice): it is not marked Auto-Submitted.
+func (m Mail) Personal() bool {
+	return strings.HasPrefix(m.Key, "inbound/") && strings.Contains(m.Key, "/reply/")
 }
 
 // Task kinds and statuses.

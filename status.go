@@ -100,6 +100,12 @@ const (
 	// ActionCancelAccess cancels our access to a live filing at once: the
 	// security sheet found it illegal or off our IPs (R-PA-2).
 	ActionCancelAccess Action = "cancel-access"
+	// ActionSMSVerified records that the filer entered the MIIT's SMS code
+	// (R-BR-6): the bureau has the case from then on.
+	ActionSMSVerified Action = "sms-verified"
+	// ActionPublicSecurity records the site's public-security filing number
+	// (公安联网备案号, R-PA-6).
+	ActionPublicSecurity Action = "public-security"
 )
 
 // callable are the statuses in which a case gets verification calls: under
@@ -121,6 +127,8 @@ var allowed = map[Action][]Status{
 	ActionRectified:      {StatusRectifying},
 	ActionRestoreAccess:  {StatusAccessCancelled},
 	ActionCancelAccess:   {StatusApproved, StatusRectifying},
+	ActionSMSVerified:    {StatusBureauReview},
+	ActionPublicSecurity: {StatusApproved, StatusRectifying, StatusAccessCancelled},
 
 	ActionVerificationCall:   callable,
 	ActionVerificationResult: callable,

@@ -52,6 +52,8 @@ type Config struct {
 	TechSupervisorMailbox string
 	// MarketingMailbox follows up filers whose site left us (R-PA-3 ②).
 	MarketingMailbox string
+	// SMSWithin replaces the MIIT SMS check's 24 hours (R-BR-6) when set; demos and tests.
+	SMSWithin time.Duration
 	// SweepHomepages turns the R-PA-5 home-page check of the sweep on.
 	SweepHomepages bool
 	// SweepChunk is how many domains a sweep batch resolves between two

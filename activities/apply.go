@@ -79,10 +79,12 @@ func (a *Activities) lifecycleInput(ctx context.Context, c *beian.Case, in workf
 			FilingPasswordSealed: req.FilingPasswordSealed, Reason: req.Reason, Source: req.Source,
 			RefusedBecause: req.RefusedBecause, DNSNote: req.DNSNote,
 			TaskID: req.TaskID, Outcome: req.Outcome, Answers: req.Answers, Dialled: req.Dialled, CallbackAt: req.CallbackAt, Assignee: req.Assignee,
+			PublicSecurityNumber: req.PublicSecurityNumber,
 		},
 		Config: lifecycle.Config{
 			BureauWorkingDays: a.Config.BureauWorkingDays, BureauSLA: a.Config.BureauSLA, RectifyWithin: a.Config.RectifyWithin,
 			StaffAlerts: a.Config.StaffAlerts, TechMailbox: a.Config.TechMailbox, TechSupervisorMailbox: a.Config.TechSupervisorMailbox, MarketingMailbox: a.Config.MarketingMailbox,
+			SMSWithin: a.Config.SMSWithin,
 		},
 	}
 	if in.Action == string(beian.ActionCorrections) {
@@ -154,6 +156,7 @@ func result(c *beian.Case) workflows.ApplyResult {
 			Status: c.Status, PurgeAt: c.Deadlines.PurgeAt, BureauDueAt: c.Deadlines.BureauDueAt,
 			Overdue: c.Overdue, RectifyBy: c.Deadlines.RectifyBy, FilingNumber: c.FilingNumber,
 			Domain: c.PrimaryName(), Province: c.Routing.Province, BureauProvince: c.Routing.BureauProvince,
+			Alarms: lifecycle.Alarms(c),
 		},
 		Linked: linkedOutcomeDue(c),
 	}

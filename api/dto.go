@@ -128,7 +128,11 @@ type caseJSON struct {
 	Principal            principalJSON       `json:"principal"`
 	Website              websiteJSON         `json:"website"`
 	Timeline             []eventJSON         `json:"timeline"`
-	WorkflowID           string              `json:"workflow_id"`
+	// SMSVerification is the MIIT SMS check of the latest submission (R-BR-6).
+	SMSVerification *smsJSON `json:"sms_verification"`
+	// PublicSecurity is the public-security filing after opening (R-PA-6).
+	PublicSecurity *publicSecurityJSON `json:"public_security"`
+	WorkflowID     string              `json:"workflow_id"`
 	CreatedAt            time.Time           `json:"created_at"`
 	UpdatedAt            time.Time           `json:"updated_at"`
 	// Warning tells staff of something still to happen, e.g. that the
@@ -268,6 +272,47 @@ func maskIf(mask bool, s string) string {
 // caseToJSON renders a case. Unless reveal is set, ID and certificate
 // numbers are masked and the filing password shown as asterisks; when reveal
 // is set, password is the opened password.
+type smsJSON struct {
+	Status      string     `json:"status"`
+	StartedAt   time.Time  `json:"started_at"`
+	DueAt       time.Time  `json:"due_at"`
+	RemindAt    *time.Time `json:"remind_at,omitempty"`
+	RemindedAt  *time.Time `json:"reminded_at,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	By          string     `json:"by,omitempty"`
+}
+
+type publicSecurityJSON struct {
+	Status     string     `json:"status"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	DueAt      time.Time  `json:"due_at"`
+	Reminded   int        `json:"reminded"`
+	Number     *string    `json:"number"`
+	RecordedAt *time.Time `json:"recorded_at,omitempty"`
+	RecordedBy string     `json:"recorded_by,omitempty"`
+}
+
+func smsToJSON(v *beian.SMSVerification) *smsJSON {
+	if v == nil {
+		return nil
+	}
+	return &smsJSON{Status: v.Status, StartedAt: v.StartedAt.In(shanghai), DueAt: v.DueAt.In(shanghai), RemindAt: inShanghai(v.RemindAt),
+		RemindedAt: inShanghai(v.RemindedAt), CompletedAt: inShanghai(v.CompletedAt), By: v.By}
+}
+
+func publicSecurityToJSON(v *beian.PublicSecurity) *publicSecurityJSON {
+	if v == nil {
+		return nil
+	}
+	j := &publicSecurityJSON{Status: v.Status, OpenedAt: v.OpenedAt.In(shanghai), DueAt: v.DueAt.In(shanghai), Reminded: v.Reminded,
+		RecordedAt: inShanghai(v.RecordedAt), RecordedBy: v.RecordedBy}
+	if v.Number != "" {
+		n := v.Number
+		j.Number = &n
+	}
+	return j
+}
+
 func caseToJSON(c *beian.Case, reveal bool, password string) caseJSON {
 	mask := !reveal
 	out := caseJSON{
@@ -291,6 +336,7 @@ func caseToJSON(c *beian.Case, reveal bool, password string) caseJSON {
 		Website:    websiteToJSON(c.Website),
 		Timeline:   []eventJSON{},
 		WorkflowID: c.WorkflowID,
+		SMSVerification: smsToJSON(c.SMS), PublicSecurity: publicSecurityToJSON(c.PublicSecurity),
 		CreatedAt:  c.CreatedAt.In(shanghai), UpdatedAt: c.UpdatedAt.In(shanghai),
 	}
 	for _, it := range c.Checklist {

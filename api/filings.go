@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -344,3 +345,26 @@ func (s *Server) filingMails(c echo.Context) error {
 
 // overridable are the violation codes a supervisor may accept case by case.
 var overridable = desk.Overridable
+
+// smsVerified records that the filer entered the MIIT's SMS code (R-BR-6).
+func (s *Server) smsVerified(c echo.Context) error {
+	note, err := optionalReason(c)
+	if err != nil {
+		return err
+	}
+	return s.act(c, beian.ActionSMSVerified, workflows.ActionRequest{Reason: note})
+}
+
+// publicSecurity records the site's public-security number (R-PA-6).
+func (s *Server) publicSecurity(c echo.Context) error {
+	var b struct {
+		Number string `json:"number"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if strings.TrimSpace(b.Number) == "" {
+		return beian.Errorf(beian.CodeInvalid, "number 不能为空：请填写公安联网备案号")
+	}
+	return s.act(c, beian.ActionPublicSecurity, workflows.ActionRequest{PublicSecurityNumber: b.Number})
+}

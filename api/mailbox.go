@@ -34,12 +34,14 @@ type inboundJSON struct {
 	Attachments []attachmentJSON `json:"attachments"`
 	ReplyDueAt  *time.Time       `json:"reply_due_at"`
 	RepliedAt   *time.Time       `json:"replied_at"`
+	RepliedBy   string           `json:"replied_by,omitempty"`
+	AutoReply   bool             `json:"auto_submitted,omitempty"`
 }
 
 func inboundToJSON(m beian.InboundMail) inboundJSON {
 	j := inboundJSON{ID: m.ID, Mailbox: m.Account, From: m.From, FromName: m.FromName, Subject: m.Subject, ReceivedAt: m.ReceivedAt.In(shanghai),
 		CaseNo: m.CaseNo, MatchedBy: m.MatchedBy, Status: m.Status, Text: m.Text, Attachments: []attachmentJSON{},
-		ReplyDueAt: inShanghai(m.ReplyDueAt), RepliedAt: inShanghai(m.RepliedAt)}
+		ReplyDueAt: inShanghai(m.ReplyDueAt), RepliedAt: inShanghai(m.RepliedAt), RepliedBy: m.RepliedBy, AutoReply: m.AutoSubmitted}
 	if m.CaseID != "" {
 		id := m.CaseID
 		j.FilingID = &id
@@ -95,4 +97,35 @@ func (s *Server) filingAttachment(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, contentDisposition(a.Name))
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, ct, a.Data)
+}
+
+// replyMail answers a filer's mail (R-RV-6), through the outbox.
+func (s *Server) replyMail(c echo.Context) error {
+	var b struct {
+		Body string `json:"body"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	m, err := s.desk.ReplyMail(c.Request().Context(), s.actor(c), c.Param("id"), b.Body, idemKey(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, inboundToJSON(*m))
+}
+
+// tickAttachment says which checklist item a mailed file is (R-IN-3).
+func (s *Server) tickAttachment(c echo.Context) error {
+	var b struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	a, err := s.desk.TickAttachment(c.Request().Context(), s.actor(c), c.Param("id"), c.Param("attachment_id"), b.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, attachmentJSON{ID: a.ID, Name: a.Name, Type: a.SniffedType, Size: a.Size, SHA256: a.SHA256,
+		Rejected: a.Rejected, Checklist: a.ChecklistCode})
 }

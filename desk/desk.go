@@ -70,6 +70,8 @@ type Service struct {
 	Domains DomainChecker
 	// Sweeper starts shell-site sweeps (R-PA-3).
 	Sweeper Sweeper
+	// Watcher starts the workflow of each inbound mail (R-RV-6); nil: none.
+	Watcher MailWatcher
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 

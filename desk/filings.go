@@ -185,6 +185,8 @@ var staffActions = map[beian.Action][]string{
 	beian.ActionRectified:      {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionRestoreAccess:  {beian.RoleSupervisor},
 	beian.ActionCancelAccess:   {beian.RoleSupervisor},
+	beian.ActionSMSVerified:    {beian.RoleSpecialist, beian.RoleSupervisor},
+	beian.ActionPublicSecurity: {beian.RoleSpecialist, beian.RoleSupervisor},
 
 	beian.ActionVerificationCall:   {beian.RoleSpecialist, beian.RoleSupervisor},
 	beian.ActionVerificationResult: {beian.RoleSpecialist, beian.RoleSupervisor},

@@ -10,6 +10,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/mailbox"
 	"github.com/beian/beian/mailparse"
+	"github.com/beian/beian/notices"
 )
 
 // IngestMail records a batch read from one mailbox (R-IN-3): each message
@@ -19,6 +20,7 @@ import (
 // It is the handle of mailbox.Reader.Run.
 func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor, account string) error {
 	b := beian.InboundBatch{Account: account, UIDValidity: next.UIDValidity, LastUID: next.LastUID}
+	replyTo := map[string]string{} // by SHA-256: the address the filer wrote to
 	for _, f := range batch {
 		sum := sha256.Sum256(f.Raw)
 		m := beian.InboundMail{Account: account, UIDValidity: f.UIDValidity, UID: f.UID, SHA256: hex.EncodeToString(sum[:]),
@@ -30,6 +32,9 @@ func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next 
 		var perr *mailparse.ParseError
 		if err != nil && !errors.As(err, &perr) {
 			return err
+		}
+		if msg != nil && msg.BeianKey != "" {
+			continue // the desk's own notice, sent to a mailbox it reads
 		}
 		if msg == nil { // not even the headers: kept for a person, text says why
 			m.Subject, m.Text = "（无法解析的邮件）", err.Error()
@@ -53,12 +58,49 @@ func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next 
 			if err := s.MatchMail(ctx, &m, clues); err != nil {
 				return err
 			}
+			if msg.AutoSubmitted { // an auto-reply or a report: kept, nobody answers it
+				m.AutoSubmitted, m.ReplyDueAt = true, nil
+			}
+			if len(msg.To) > 0 {
+				replyTo[m.SHA256] = strings.ToLower(msg.To[0].Address)
+			}
 		}
 		if m.Status == "" {
 			m.Status = beian.InboundUnmatched
 		}
 		b.Mails = append(b.Mails, m)
 	}
-	_, err := s.Store.SaveInbound(ctx, b)
-	return err
+	saved, err := s.Store.SaveInbound(ctx, b)
+	if err != nil {
+		return err
+	}
+	// Files refused are the filer's to send again (R-IN-3): told at once,
+	// by the mail's workflow, which also keeps its reply deadline (R-RV-6).
+	var watch, idle []string
+	for i := range saved {
+		m := &saved[i]
+		notice := false
+		if m.From != "" && !m.AutoSubmitted {
+			for _, a := range m.Attachments {
+				notice = notice || a.Rejected != ""
+			}
+		}
+		if notice {
+			msg := notices.RejectedAttachments(m, replyTo[m.SHA256])
+			if err := s.Store.QueueInboundNotice(ctx, beian.Mail{Key: beian.InboundMailKey(m.ID, "rejected"), CaseID: m.CaseID,
+				To: []string{m.From}, Subject: msg.Subject, Body: msg.Body, InReplyTo: m.MessageID, ReplyTo: replyTo[m.SHA256]}); err != nil {
+				return err
+			}
+		}
+		if notice || m.ReplyDueAt != nil {
+			watch = append(watch, m.ID)
+		} else {
+			idle = append(idle, m.ID) // nothing to send or to keep until a specialist matches it
+		}
+	}
+	if err := s.Store.SetInboundWatched(ctx, idle); err != nil {
+		return err
+	}
+	s.watch(ctx, watch...)
+	return nil
 }

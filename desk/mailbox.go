@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/intake"
@@ -126,8 +127,17 @@ func (s *Service) MatchMailByHand(ctx context.Context, who Actor, id, caseID str
 	if err != nil {
 		return nil, err
 	}
-	due := cal.ReplyDue(m.ReceivedAt)
-	return s.Store.MatchInbound(ctx, id, c.ID, "manual", who.Name, &due)
+	var due *time.Time
+	if !m.AutoSubmitted {
+		d := cal.ReplyDue(m.ReceivedAt)
+		due = &d
+	}
+	out, err := s.Store.MatchInbound(ctx, id, c.ID, "manual", who.Name, due)
+	if err != nil {
+		return nil, err
+	}
+	s.watch(ctx, out.ID)
+	return out, nil
 }
 
 // MailAttachment returns one attachment of a case's mail, audited.

@@ -11,6 +11,8 @@ package lifecycle
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -36,7 +38,19 @@ const (
 	EventSweepCleared  = "sweep-cleared"
 	EventSweepNXDomain = "sweep-nxdomain"
 	EventSweepRecheck  = "sweep-recheck"
+	// The MIIT SMS check (R-BR-6): the reminder while the code is not
+	// entered, and the expiry that returns the filing.
+	EventSMSReminder = "sms-reminder"
+	EventSMSExpired  = "sms-expired"
+	// The public-security filing (R-PA-6): a reminder on day 20 and 28,
+	// overdue after day 30.
+	EventPublicSecurityReminder = "public-security-reminder"
+	EventPublicSecurityOverdue  = "public-security-overdue"
 )
+
+// DefaultSMSWithin is how long the filer has to enter the MIIT's SMS code
+// (R-BR-6).
+const DefaultSMSWithin = 24 * time.Hour
 
 // SweepRecheckAfter is how long a rectification deadline waits again when
 // the domains could not be resolved at it (R-PA-3: never cut for a
@@ -67,6 +81,8 @@ type Request struct {
 	Assignee string
 	// verification-result callback: when to call again
 	CallbackAt time.Time
+	// public-security: the number (苏公网安备32050502000001号, R-PA-6)
+	PublicSecurityNumber string
 }
 
 // Config are the desk's settings the effects depend on.
@@ -81,6 +97,9 @@ type Config struct {
 	TechSupervisorMailbox string
 	// MarketingMailbox follows up filers whose site left us (R-PA-3 ②).
 	MarketingMailbox string
+	// SMSWithin is how long the filer has for the MIIT SMS code (R-BR-6):
+	// DefaultSMSWithin when zero; shorter in demos and tests.
+	SMSWithin time.Duration
 }
 
 // Input is one event on one case, with what its effects need loaded.
@@ -125,7 +144,7 @@ func NeedsAccessActions(event string) bool { return event == string(beian.Action
 // NeedsCalendar reports whether the effects of event may count working days.
 func NeedsCalendar(event string) bool {
 	switch beian.Action(event) {
-	case beian.ActionMaterials, beian.ActionReview, beian.ActionVerificationCall, beian.ActionVerificationResult:
+	case beian.ActionMaterials, beian.ActionReview, beian.ActionVerificationCall, beian.ActionVerificationResult, beian.ActionSMSVerified:
 		return true
 	}
 	return false
@@ -157,6 +176,12 @@ var effects = map[string]effect{
 	EventSweepCleared:                      sweepCleared,
 	EventSweepNXDomain:                     sweepNXDomain,
 	EventSweepRecheck:                      sweepRecheck,
+	string(beian.ActionSMSVerified):        smsVerified,
+	string(beian.ActionPublicSecurity):     publicSecurity,
+	EventSMSReminder:                       smsReminder,
+	EventSMSExpired:                        smsExpired,
+	EventPublicSecurityReminder:            publicSecurityReminder,
+	EventPublicSecurityOverdue:             publicSecurityOverdue,
 }
 
 // Apply computes the effects of one event. The case's status has been
@@ -366,7 +391,18 @@ func corrections(s *step) error {
 func bureauReceived(s *step) error {
 	s.event("bureau_received")
 	s.c.BureauReceived = true
+	closeSMSByBureau(s)
 	return nil
+}
+
+// closeSMSByBureau closes a pending SMS check when the bureau answers: it
+// has the case only once the code was entered (R-BR-6).
+func closeSMSByBureau(s *step) {
+	if sms := s.c.SMS; sms != nil && sms.Status == beian.SMSPending {
+		at := s.in.At
+		sms.Status, sms.CompletedAt, sms.RemindAt, sms.By = beian.SMSVerified, &at, nil, "bureau"
+		s.note("管局已受理，工信部短信核验视为已完成")
+	}
 }
 
 // bureauDecision is the bureau's answer: returned (R-BR-3), or approved
@@ -378,6 +414,7 @@ func bureauDecision(s *step) error {
 		c.BureauReceived = true
 	}
 	c.Overdue = false
+	closeSMSByBureau(s)
 	if req.Decision == "returned" { // R-BR-3
 		s.event("bureau_returned")
 		c.Returned = true
@@ -409,6 +446,15 @@ func bureauDecision(s *step) error {
 			open += "；" + s.req.DNSNote
 		}
 		s.access(beian.AccessOpen, open)
+		// R-PA-6: the site opens now; 30 days for the public-security filing.
+		ps := &beian.PublicSecurity{Status: beian.PublicSecurityDue, OpenedAt: s.in.At, DueAt: s.in.At.AddDate(0, 0, beian.PublicSecurityDays)}
+		if old := c.PublicSecurity; old != nil && old.Status == beian.PublicSecurityRecorded {
+			ps = old // a filing moved to us keeps the number it recorded
+		}
+		c.PublicSecurity = ps
+		if ps.Status == beian.PublicSecurityDue {
+			s.note("公安联网备案须在 " + ps.DueAt.In(shanghai).Format("2006-01-02") + " 前办理（R-PA-6）")
+		}
 	}
 	s.toFiler("approved", notices.Approved(c)) // R-BR-2
 	s.linked = c.LinkedCaseID != ""            // an approved change replaces the live filing
@@ -821,6 +867,7 @@ func submit(s *step) error {
 	s.setStatus(beian.StatusBureauReview)
 	s.note("管局审核期限 " + due.In(shanghai).Format("2006-01-02 15:04"))
 	s.toFiler("submitted", notices.Submitted(c))
+	startSMS(s)
 	return nil
 }
 
@@ -861,3 +908,201 @@ func nonEmpty(s, def string) string {
 }
 
 var shanghai = calendar.Shanghai
+
+// startSMS opens the MIIT SMS check of a submission (R-BR-6): the filer
+// has 24 hours to enter the code; a reminder goes at noon the next day.
+func startSMS(s *step) {
+	within := s.in.Config.SMSWithin
+	if within <= 0 {
+		within = DefaultSMSWithin
+	}
+	due := s.in.At.Add(within)
+	remind := SMSRemindAt(s.in.At, due)
+	s.c.SMS = &beian.SMSVerification{Status: beian.SMSPending, StartedAt: s.in.At, DueAt: due, RemindAt: &remind}
+	s.note("等待工信部短信核验，" + due.In(shanghai).Format("2006-01-02 15:04") + " 前须完成（R-BR-6）")
+	s.toFiler("sms-check", notices.SMSCheck(s.c, due))
+}
+
+// SMSRemindAt is when the filer is reminded of a pending SMS check
+// started at start and due at due: noon the next day in Beijing, when the
+// MIIT sends the code again (R-BR-6); when that noon is not well inside the
+// window, an eighth of the window before it ends (three hours of 24).
+func SMSRemindAt(start, due time.Time) time.Time {
+	l := start.In(shanghai)
+	noon := time.Date(l.Year(), l.Month(), l.Day()+1, 12, 0, 0, 0, shanghai)
+	latest := due.Add(-due.Sub(start) / 8)
+	if noon.After(latest) {
+		return latest
+	}
+	return noon
+}
+
+// smsVerified records that the filer entered the code (R-BR-6). The bureau
+// receives the case only now, so its 20 working days count from today when
+// that is a later working day (R-BR-1).
+func smsVerified(s *step) error {
+	c := s.c
+	sms := c.SMS
+	if sms == nil || sms.Status != beian.SMSPending {
+		return beian.Errorf(beian.CodeInvalidState, "该申请没有待完成的工信部短信核验")
+	}
+	s.event("sms_verified")
+	at := s.in.At
+	sms.Status, sms.CompletedAt, sms.RemindAt, sms.By = beian.SMSVerified, &at, nil, s.req.Actor
+	s.note("用户已完成工信部短信核验")
+	var due time.Time
+	if s.in.Config.BureauSLA > 0 {
+		due = at.Add(s.in.Config.BureauSLA)
+	} else {
+		cal, err := s.calendar()
+		if err != nil {
+			return err
+		}
+		d, err := cal.BureauDue(at, s.in.Config.BureauWorkingDays)
+		if err != nil {
+			return err
+		}
+		due = d.At
+		if d.Provisional {
+			c.BureauDueProvisional = true
+		}
+	}
+	if old := c.Deadlines.BureauDueAt; old == nil || due.After(*old) {
+		c.Deadlines.BureauDueAt = &due
+		s.note("管局审核期限顺延至 " + due.In(shanghai).Format("2006-01-02 15:04") + "（R-BR-1：自管局收到材料起计）")
+	}
+	return nil
+}
+
+// smsReminder reminds the filer of the pending code (R-BR-6).
+func smsReminder(s *step) error {
+	sms := s.c.SMS
+	if sms == nil || sms.Status != beian.SMSPending {
+		return nil
+	}
+	s.event("sms_reminded")
+	at := s.in.At
+	sms.RemindAt, sms.RemindedAt = nil, &at
+	s.note("已提醒用户完成工信部短信核验")
+	s.toFiler("sms-reminder", notices.SMSReminder(s.c, sms.DueAt))
+	return nil
+}
+
+// smsExpired returns a filing whose code was not entered in 24 hours, as
+// the MIIT system does (R-BR-6): the filer and the specialist are told;
+// correcting and submitting it again starts a new check.
+func smsExpired(s *step) error {
+	c := s.c
+	sms := c.SMS
+	if sms == nil || sms.Status != beian.SMSPending {
+		return nil
+	}
+	s.event("sms_expired")
+	at := s.in.At
+	sms.Status, sms.CompletedAt, sms.RemindAt = beian.SMSExpired, &at, nil
+	c.Returned = true
+	c.ReturnReason = notices.SMSReason
+	c.Overdue = false
+	s.setStatus(beian.StatusBureauReturned)
+	s.note("退回原因：" + notices.SMSReason + "（R-BR-6）")
+	s.toFiler("returned", notices.Returned(c, notices.SMSReason+"：提交后 24 小时内未在工信部备案系统输入短信验证码"))
+	s.toStaff("sms-expired", notices.SMSExpiredAlert(c))
+	return nil
+}
+
+// PublicSecurityPattern is the form of a public-security filing number:
+// the province's one-character abbreviation, 公网安备, 14 digits, 号 (R-PA-6).
+var PublicSecurityPattern = regexp.MustCompile(`^\p{Han}公网安备\d{14}号$`)
+
+// NormalisePublicSecurity tidies a typed public-security number: spaces
+// and full-width digits as filers type them.
+func NormalisePublicSecurity(n string) string {
+	n = strings.Join(strings.Fields(n), "")
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return r - '０' + '0'
+		}
+		return r
+	}, n)
+}
+
+// publicSecurity records the site's public-security number (R-PA-6).
+func publicSecurity(s *step) error {
+	c := s.c
+	n := NormalisePublicSecurity(s.req.PublicSecurityNumber)
+	if !PublicSecurityPattern.MatchString(n) {
+		return beian.Errorf(beian.CodeInvalid, "公安备案号格式应为「省简称+公网安备+14位数字+号」，如「苏公网安备32050502000001号」")
+	}
+	s.event("public_security_recorded")
+	at := s.in.At
+	ps := c.PublicSecurity
+	if ps == nil {
+		ps = &beian.PublicSecurity{OpenedAt: at, DueAt: at}
+		c.PublicSecurity = ps
+	}
+	if ps.Status == beian.PublicSecurityOverdue {
+		s.note("（已逾期 " + fmt.Sprint(int(at.Sub(ps.DueAt).Hours()/24)) + " 天）")
+	}
+	ps.Status, ps.Number, ps.RecordedAt, ps.RecordedBy = beian.PublicSecurityRecorded, n, &at, s.req.Actor
+	s.note("公安联网备案号：" + n)
+	return nil
+}
+
+// publicSecurityReminder reminds the filer on day 20 and day 28 (R-PA-6).
+func publicSecurityReminder(s *step) error {
+	ps := s.c.PublicSecurity
+	if ps == nil || ps.Status != beian.PublicSecurityDue {
+		return nil
+	}
+	if _, ok := ps.NextReminder(); !ok {
+		return nil
+	}
+	day := beian.PublicSecurityReminderDays[ps.Reminded]
+	ps.Reminded++
+	s.event("public_security_reminded")
+	s.note(fmt.Sprintf("第 %d 天：已提醒用户办理公安联网备案（%s 前）", day, ps.DueAt.In(shanghai).Format("2006-01-02")))
+	s.toFiler(fmt.Sprintf("public-security-%d", day), notices.PublicSecurityReminder(s.c, ps))
+	return nil
+}
+
+// publicSecurityOverdue marks a site past its 30 days without a number
+// (R-PA-6) and tells the specialist.
+func publicSecurityOverdue(s *step) error {
+	ps := s.c.PublicSecurity
+	if ps == nil || ps.Status != beian.PublicSecurityDue {
+		return nil
+	}
+	ps.Status = beian.PublicSecurityOverdue
+	s.event("public_security_overdue")
+	s.note(fmt.Sprintf("开通已超过 %d 天，仍未登记公安联网备案号（R-PA-6）", beian.PublicSecurityDays))
+	s.toStaff("public-security-overdue", notices.PublicSecurityOverdueAlert(s.c, ps))
+	return nil
+}
+
+// Alarm is a timer a case needs besides its one main deadline: the SMS
+// check's reminder and expiry (R-BR-6), the public-security reminders and
+// due date (R-PA-6).
+type Alarm struct {
+	At    time.Time
+	Event string
+}
+
+// Alarms are the case's alarms as it stands, soonest first.
+func Alarms(c *beian.Case) []Alarm {
+	var out []Alarm
+	if sms := c.SMS; c.Status == beian.StatusBureauReview && sms != nil && sms.Status == beian.SMSPending {
+		if sms.RemindAt != nil {
+			out = append(out, Alarm{At: *sms.RemindAt, Event: EventSMSReminder})
+		}
+		out = append(out, Alarm{At: sms.DueAt, Event: EventSMSExpired})
+	}
+	live := c.Status == beian.StatusApproved || c.Status == beian.StatusRectifying // a cut site is not reminded
+	if ps := c.PublicSecurity; live && ps != nil && ps.Status == beian.PublicSecurityDue {
+		if next, ok := ps.NextReminder(); ok && next.Before(ps.DueAt) {
+			out = append(out, Alarm{At: next, Event: EventPublicSecurityReminder})
+		}
+		out = append(out, Alarm{At: ps.DueAt, Event: EventPublicSecurityOverdue})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}

@@ -101,8 +101,20 @@ func (s *Sender) Send(ctx context.Context, m beian.Mail) error {
 	msg.SetMessageIDWithValue(s.MessageID(m.Key))
 	msg.SetDateWithValue(s.now())
 	msg.SetGenHeader(gomail.Header(HeaderKey), m.Key)
-	// RFC 3834: a notice, not a person writing; auto-responders stay quiet.
-	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	if id := strings.Trim(m.InReplyTo, "<> \t"); id != "" && !strings.ContainsAny(id, "\r\n<>") {
+		// Threaded under the filer's mail (RFC 5322 §3.6.4).
+		msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+id+">")
+		msg.SetGenHeader(gomail.HeaderReferences, "<"+id+">")
+	}
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return beian.Errorf(beian.CodeInvalid, "邮件 %s 的回复地址 %q 无效", m.Key, m.ReplyTo)
+		}
+	}
+	if !m.Personal() {
+		// RFC 3834: a notice, not a person writing; auto-responders stay quiet.
+		msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 
 	c, err := s.client(timeout)

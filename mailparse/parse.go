@@ -61,6 +61,13 @@ type Message struct {
 	Subject string
 	// Date is the Date header; the zero time when absent or unreadable.
 	Date time.Time
+	// AutoSubmitted is set when the mail says it is an auto-reply or a
+	// report (Auto-Submitted other than "no", RFC 3834; or a
+	// multipart/report delivery status): nobody wrote it, nobody need answer.
+	AutoSubmitted bool
+	// BeianKey is the X-Beian-Key header: set on the desk's own notices,
+	// which come back when sent to a mailbox the desk reads.
+	BeianKey string
 	// Text is the readable body, decoded from its transfer encoding and
 	// charset, with LF line ends: the text/plain part, or the text/html part
 	// reduced to text when there is no plain one. Several inline text parts
@@ -165,6 +172,13 @@ func Parse(raw []byte, opt Options) (*Message, error) {
 		To:      parseAddressList(strings.Join(h.Values("To"), ", ")),
 		Cc:      parseAddressList(strings.Join(h.Values("Cc"), ", ")),
 	}
+	if v := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); v != "" && v != "no" {
+		msg.AutoSubmitted = true
+	}
+	if ct, _ := parseMediaHeader(h.Get("Content-Type")); ct == "multipart/report" {
+		msg.AutoSubmitted = true
+	}
+	msg.BeianKey = strings.TrimSpace(h.Get("X-Beian-Key"))
 	if ids := messageIDs(h.Get("Message-Id")); len(ids) > 0 {
 		msg.MessageID = ids[0]
 	}

@@ -39,6 +39,15 @@ var every = []struct {
 	{"AccessRestored", false, notices.AccessRestored},
 	{"Withdrawn", false, notices.Withdrawn},
 	{"Cancelled", false, notices.Cancelled},
+	{"SMSCheck", false, func(c *beian.Case) notices.Message { return notices.SMSCheck(c, *c.Deadlines.BureauDueAt) }},
+	{"SMSReminder", false, func(c *beian.Case) notices.Message { return notices.SMSReminder(c, *c.Deadlines.BureauDueAt) }},
+	{"SMSExpiredAlert", true, notices.SMSExpiredAlert},
+	{"PublicSecurityReminder", false, func(c *beian.Case) notices.Message {
+		return notices.PublicSecurityReminder(c, &beian.PublicSecurity{OpenedAt: *c.Deadlines.BureauDueAt, DueAt: c.Deadlines.BureauDueAt.AddDate(0, 0, 30)})
+	}},
+	{"PublicSecurityOverdueAlert", true, func(c *beian.Case) notices.Message {
+		return notices.PublicSecurityOverdueAlert(c, &beian.PublicSecurity{OpenedAt: *c.Deadlines.BureauDueAt, Reminded: 2})
+	}},
 }
 
 func TestReceipt(t *testing.T) {

@@ -21,6 +21,7 @@ var mutableColumns = []string{
 	"filing_number", "filing_password_sealed", "rectify_reason", "rectify_source", "customer_id",
 	"sponsor", "principal", "website", "sponsor_name", "sponsor_cert_number", "principal_name",
 	"workflow_id", "linked_case_id", "accepted_overrides", "last_verified_at",
+	"sms_verification", "public_security",
 }
 
 // mutableArgs are the values of mutableColumns in r.
@@ -32,6 +33,7 @@ func (r *caseRow) mutableArgs() []any {
 		r.FilingNumber, r.FilingPasswordSealed, r.RectifyReason, r.RectifySource, r.CustomerID,
 		r.Sponsor, r.Principal, r.Website, r.SponsorName, r.SponsorCertNumber, r.PrincipalName,
 		r.WorkflowID, r.LinkedCaseID, r.AcceptedOverrides, r.LastVerifiedAt,
+		r.SMS, r.PublicSecurity,
 	}
 }
 

@@ -33,11 +33,11 @@ func (db *DB) SaveInbound(ctx context.Context, b beian.InboundBatch) ([]beian.In
 		for _, m := range b.Mails {
 			var id string
 			err := tx.QueryRow(ctx, `INSERT INTO inbound_mail (account, uid_validity, uid, message_id, in_reply_to, sha256,
-					from_addr, from_name, subject, received_at, text_body, case_id, matched_by, status, reply_due_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+					from_addr, from_name, subject, received_at, text_body, case_id, matched_by, status, reply_due_at, auto_submitted)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 				ON CONFLICT (account, sha256) DO NOTHING RETURNING id`,
 				b.Account, int64(m.UIDValidity), int64(m.UID), m.MessageID, m.InReplyTo, m.SHA256, m.From, m.FromName, m.Subject,
-				m.ReceivedAt, m.Text, nullUUID(m.CaseID), m.MatchedBy, m.Status, m.ReplyDueAt).Scan(&id)
+				m.ReceivedAt, m.Text, nullUUID(m.CaseID), m.MatchedBy, m.Status, m.ReplyDueAt, m.AutoSubmitted).Scan(&id)
 			if errors.Is(err, pgx.ErrNoRows) {
 				continue // read before (a UIDVALIDITY change, a retry)
 			}
@@ -73,13 +73,13 @@ func (db *DB) SaveInbound(ctx context.Context, b beian.InboundBatch) ([]beian.In
 
 const inboundColumns = `m.id, m.account, m.uid_validity, m.uid, m.message_id, m.in_reply_to, m.sha256, m.from_addr, m.from_name,
 	m.subject, m.received_at, m.text_body, coalesce(m.case_id::text, ''), coalesce(c.case_no, ''), m.matched_by, m.status,
-	m.reply_due_at, m.replied_at, m.replied_by`
+	m.reply_due_at, m.replied_at, m.replied_by, m.alerted_at, m.escalated_at, m.auto_submitted`
 
 func scanInbound(row pgx.CollectableRow) (beian.InboundMail, error) {
 	var m beian.InboundMail
 	var v, uid int64
 	err := row.Scan(&m.ID, &m.Account, &v, &uid, &m.MessageID, &m.InReplyTo, &m.SHA256, &m.From, &m.FromName, &m.Subject,
-		&m.ReceivedAt, &m.Text, &m.CaseID, &m.CaseNo, &m.MatchedBy, &m.Status, &m.ReplyDueAt, &m.RepliedAt, &m.RepliedBy)
+		&m.ReceivedAt, &m.Text, &m.CaseID, &m.CaseNo, &m.MatchedBy, &m.Status, &m.ReplyDueAt, &m.RepliedAt, &m.RepliedBy, &m.AlertedAt, &m.EscalatedAt, &m.AutoSubmitted)
 	m.UIDValidity, m.UID = uint32(v), uint32(uid)
 	return m, err
 }
@@ -141,7 +141,7 @@ func (db *DB) MatchInbound(ctx context.Context, id, caseID, how, actor string, r
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var subject, from string
 		var at time.Time
-		err := tx.QueryRow(ctx, `UPDATE inbound_mail SET case_id = $2, matched_by = $3, status = 'matched', reply_due_at = coalesce(reply_due_at, $4)
+		err := tx.QueryRow(ctx, `UPDATE inbound_mail SET case_id = $2, matched_by = $3, status = 'matched', reply_due_at = coalesce(reply_due_at, $4), watched = false
 			WHERE id = $1 AND status = 'unmatched' RETURNING subject, from_addr, received_at`, id, caseID, how, replyDue).Scan(&subject, &from, &at)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return beian.Errorf(beian.CodeInvalidState, "邮件已归入备案申请，不能再次归入")
@@ -205,4 +205,155 @@ func (db *DB) CasesForMail(ctx context.Context, caseNos []string, sender string)
 		}
 	}
 	return byNo, bySender, nil
+}
+
+// ReplyInbound queues a reply to a mail and marks the mail replied (the
+// first reply stops its deadline, R-RV-6), with an event on its case.
+func (db *DB) ReplyInbound(ctx context.Context, id string, reply beian.Mail, actor string, at time.Time) (*beian.InboundMail, error) {
+	if !validUUID(id) {
+		return nil, beian.Errorf(beian.CodeNotFound, "邮件 %s 不存在", id)
+	}
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var caseID *string
+		err := tx.QueryRow(ctx, `UPDATE inbound_mail SET status = 'replied', replied_at = coalesce(replied_at, $2), watched = false,
+				replied_by = CASE WHEN replied_by = '' THEN $3 ELSE replied_by END
+			WHERE id = $1 RETURNING case_id::text`, id, at, actor).Scan(&caseID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return beian.Errorf(beian.CodeNotFound, "邮件 %s 不存在", id)
+		}
+		if err != nil {
+			return fmt.Errorf("reply inbound: %w", err)
+		}
+		if caseID != nil {
+			reply.CaseID = *caseID
+		}
+		if err := insertMail(ctx, tx, &reply); err != nil {
+			return err
+		}
+		if caseID != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, 'mail_replied', $3, $4)`,
+				*caseID, at, actor, "回复邮件「"+reply.Subject+"」"); err != nil {
+				return fmt.Errorf("reply event: %w", err)
+			}
+		}
+		return audit(ctx, tx, beian.AuditEntry{Actor: actor, Action: "reply_inbound_mail", Target: id, Detail: reply.Key})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.GetInbound(ctx, id)
+}
+
+// InboundUnsent are the keys of the mail's outbox rows not yet sent.
+func (db *DB) InboundUnsent(ctx context.Context, id string) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT key FROM mail_outbox WHERE key LIKE $1 AND sent_at IS NULL ORDER BY created_at, key`,
+		beian.InboundMailKey(id, "%"))
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("unsent mail of %s: %w", id, err)
+	}
+	return keys, nil
+}
+
+// MarkInboundAlert records the mail's alert of kind with its mail queued.
+func (db *DB) MarkInboundAlert(ctx context.Context, id, kind string, m beian.Mail, at time.Time) (bool, error) {
+	col := "alerted_at"
+	if kind == "escalation" {
+		col = "escalated_at"
+	}
+	first := false
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var caseID *string
+		err := tx.QueryRow(ctx, `UPDATE inbound_mail SET `+col+` = $2 WHERE id = $1 AND `+col+` IS NULL RETURNING case_id::text`, id, at).Scan(&caseID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("mark inbound alert: %w", err)
+		}
+		first = true
+		if caseID != nil {
+			m.CaseID = *caseID
+			detail := "来信「" + m.Subject + "」尚未回复，已提醒备案专员"
+			if kind == "escalation" {
+				detail = "来信超过回复期限仍未回复，已告知主管"
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, $3, 'system', $4)`,
+				*caseID, at, "mail_reply_"+kind, detail); err != nil {
+				return err
+			}
+		}
+		if len(m.To) == 0 {
+			return nil
+		}
+		return insertMail(ctx, tx, &m)
+	})
+	return first, err
+}
+
+// SetInboundWatched records that the mails' workflows were started.
+func (db *DB) SetInboundWatched(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE inbound_mail SET watched = true WHERE id = ANY($1::uuid[])`, ids); err != nil {
+		return fmt.Errorf("set inbound watched: %w", err)
+	}
+	return nil
+}
+
+// UnwatchedInbound are mails whose workflow was not started, oldest first.
+func (db *DB) UnwatchedInbound(ctx context.Context, limit int) ([]string, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT id::text FROM inbound_mail WHERE NOT watched ORDER BY received_at LIMIT $1`, limit)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("unwatched inbound: %w", err)
+	}
+	return ids, nil
+}
+
+// QueueInboundNotice queues a notice about an inbound mail once.
+func (db *DB) QueueInboundNotice(ctx context.Context, m beian.Mail) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error { return insertMail(ctx, tx, &m) })
+}
+
+// SetAttachmentChecklist records which checklist item an attachment is.
+func (db *DB) SetAttachmentChecklist(ctx context.Context, caseID, attachmentID, code, actor string) (*beian.InboundAttachment, error) {
+	notFound := beian.Errorf(beian.CodeNotFound, "附件 %s 不存在", attachmentID)
+	if !validUUID(caseID) || !validUUID(attachmentID) {
+		return nil, notFound
+	}
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var name string
+		err := tx.QueryRow(ctx, `UPDATE inbound_attachments a SET checklist_code = $3 FROM inbound_mail m
+			WHERE a.id = $1 AND m.id = a.mail_id AND m.case_id = $2 RETURNING a.name`, attachmentID, caseID, code).Scan(&name)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound
+		}
+		if err != nil {
+			return fmt.Errorf("set attachment checklist: %w", err)
+		}
+		return audit(ctx, tx, beian.AuditEntry{Actor: actor, Action: "attachment_checklist", Target: caseID, Detail: name + " → " + code})
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := db.InboundAttachment(ctx, caseID, attachmentID)
+	if a != nil {
+		a.Data = nil
+	}
+	return a, err
+}
+
+// UnansweredMail counts matched mail due by before without a reply, and
+// unmatched mail.
+func (db *DB) UnansweredMail(ctx context.Context, before time.Time) (due, unmatched int, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE status = 'matched' AND reply_due_at <= $1),
+			count(*) FILTER (WHERE status = 'unmatched')
+		FROM inbound_mail WHERE status IN ('matched', 'unmatched')`, before).Scan(&due, &unmatched)
+	if err != nil {
+		return 0, 0, fmt.Errorf("unanswered mail: %w", err)
+	}
+	return due, unmatched, nil
 }

@@ -94,6 +94,8 @@ type caseRow struct {
 	LinkedCaseID         string
 	AcceptedOverrides    []string
 	LastVerifiedAt       *time.Time
+	SMS                  *beian.SMSVerification
+	PublicSecurity       *beian.PublicSecurity
 	CreatedBy            string
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
@@ -104,7 +106,7 @@ const caseColumns = `id, case_no, type, status, province, data_centre, access_pr
 	bureau_province, checklist, email_subject, purge_at, bureau_due_at, rectify_by, overdue,
 	bureau_received, returned, bureau_due_provisional, return_reason, review_reasons, filing_number,
 	filing_password_sealed, rectify_reason, rectify_source, customer_id, sponsor, principal, website,
-	sponsor_name, sponsor_cert_number, principal_name, workflow_id, linked_case_id, accepted_overrides, last_verified_at, created_by, created_at, updated_at`
+	sponsor_name, sponsor_cert_number, principal_name, workflow_id, linked_case_id, accepted_overrides, last_verified_at, sms_verification, public_security, created_by, created_at, updated_at`
 
 // scanTargets are the destinations for a row selected with caseColumns.
 func (r *caseRow) scanTargets() []any {
@@ -113,7 +115,7 @@ func (r *caseRow) scanTargets() []any {
 		&r.RectifyBy, &r.Overdue, &r.BureauReceived, &r.Returned, &r.BureauDueProvisional,
 		&r.ReturnReason, &r.ReviewReasons, &r.FilingNumber, &r.FilingPasswordSealed, &r.RectifyReason,
 		&r.RectifySource, &r.CustomerID, &r.Sponsor, &r.Principal, &r.Website, &r.SponsorName,
-		&r.SponsorCertNumber, &r.PrincipalName, &r.WorkflowID, &r.LinkedCaseID, &r.AcceptedOverrides, &r.LastVerifiedAt, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt}
+		&r.SponsorCertNumber, &r.PrincipalName, &r.WorkflowID, &r.LinkedCaseID, &r.AcceptedOverrides, &r.LastVerifiedAt, &r.SMS, &r.PublicSecurity, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt}
 }
 
 // caseToRow converts a case to its row. Empty lists are stored as [] and
@@ -155,6 +157,8 @@ func caseToRow(c *beian.Case) caseRow {
 		LinkedCaseID:         c.LinkedCaseID,
 		AcceptedOverrides:    nonNil(c.AcceptedOverrides),
 		LastVerifiedAt:       c.LastVerifiedAt,
+		SMS:                  c.SMS,
+		PublicSecurity:       c.PublicSecurity,
 		CreatedBy:            c.CreatedBy,
 		CreatedAt:            c.CreatedAt,
 		UpdatedAt:            c.UpdatedAt,
@@ -200,6 +204,8 @@ func caseFromRow(r caseRow) beian.Case {
 		LinkedCaseID:         r.LinkedCaseID,
 		AcceptedOverrides:    nilIfEmpty(r.AcceptedOverrides),
 		LastVerifiedAt:       r.LastVerifiedAt,
+		SMS:                  r.SMS,
+		PublicSecurity:       r.PublicSecurity,
 		CreatedBy:            r.CreatedBy,
 		CreatedAt:            r.CreatedAt,
 		UpdatedAt:            r.UpdatedAt,

@@ -18,10 +18,10 @@ import (
 // insertMail queues m unless its key is queued already.
 func insertMail(ctx context.Context, tx pgx.Tx, m *beian.Mail) error {
 	_, err := tx.Exec(ctx, `
-		INSERT INTO mail_outbox (key, case_id, recipients, subject, body, sent_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO mail_outbox (key, case_id, recipients, subject, body, sent_at, in_reply_to, reply_to)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (key) DO NOTHING`,
-		m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body, m.SentAt)
+		m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body, m.SentAt, m.InReplyTo, m.ReplyTo)
 	if err != nil {
 		return fmt.Errorf("queue mail %s: %w", m.Key, err)
 	}
@@ -33,11 +33,11 @@ func mailNotFound(key string) error {
 	return beian.Errorf(beian.CodeNotFound, "邮件 %s 不存在", key)
 }
 
-const mailColumns = `key, coalesce(case_id::text, ''), recipients, subject, body, sent_at`
+const mailColumns = `key, coalesce(case_id::text, ''), recipients, subject, body, sent_at, in_reply_to, reply_to`
 
 func scanMail(row pgx.CollectableRow) (beian.Mail, error) {
 	var m beian.Mail
-	err := row.Scan(&m.Key, &m.CaseID, &m.To, &m.Subject, &m.Body, &m.SentAt)
+	err := row.Scan(&m.Key, &m.CaseID, &m.To, &m.Subject, &m.Body, &m.SentAt, &m.InReplyTo, &m.ReplyTo)
 	m.To = nilIfEmpty(m.To)
 	return m, err
 }
@@ -398,8 +398,8 @@ func confirmDetail(a beian.AccessAction, note string) string {
 func (db *DB) QueueMailWithEvents(ctx context.Context, m beian.Mail, events map[string]beian.Event) (queued bool, err error) {
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO mail_outbox (key, case_id, recipients, subject, body) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (key) DO NOTHING`, m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body)
+			INSERT INTO mail_outbox (key, case_id, recipients, subject, body, in_reply_to) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (key) DO NOTHING`, m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body, m.InReplyTo)
 		if err != nil {
 			return fmt.Errorf("queue mail %s: %w", m.Key, err)
 		}

@@ -109,6 +109,16 @@ func (e *Engine) StartSweep(ctx context.Context, sweepID string) error {
 	return translate(err)
 }
 
+// WatchMail starts the workflow of an inbound mail, or wakes the running
+// one (R-RV-6): signal-with-start, so a wake-up is never lost.
+func (e *Engine) WatchMail(ctx context.Context, mailID string) error {
+	_, err := e.Client.SignalWithStartWorkflow(ctx, workflows.InboundWorkflowID(mailID), workflows.SignalInboundLook, nil,
+		client.StartWorkflowOptions{ID: workflows.InboundWorkflowID(mailID), TaskQueue: workflows.TaskQueue,
+			StaticSummary: "来信 R-RV-6 " + mailID},
+		workflows.InboundWorkflowName, workflows.InboundInput{MailID: mailID})
+	return translate(err)
+}
+
 // State asks a case's workflow where it stands.
 func (e *Engine) State(ctx context.Context, caseID string) (workflows.State, error) {
 	var st workflows.State

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/lifecycle"
 )
 
 // Activity names, registered by package activities.
@@ -31,7 +32,7 @@ var UpdateActions = []beian.Action{
 	beian.ActionBureauReceived, beian.ActionBureauDecision, beian.ActionWithdraw,
 	beian.ActionRequireRectify, beian.ActionRectified, beian.ActionRestoreAccess,
 	beian.ActionVerificationCall, beian.ActionVerificationResult,
-	beian.ActionCancelAccess,
+	beian.ActionCancelAccess, beian.ActionSMSVerified, beian.ActionPublicSecurity,
 }
 
 // filing is the running workflow of one case.
@@ -167,6 +168,46 @@ func (w *filing) deadline() (at time.Time, event, summary string, ok bool) {
 	return time.Time{}, "", "", false
 }
 
+// nextTimer is the soonest of the main deadline and the alarms (R-BR-6,
+// R-PA-6). A case without alarms times exactly as before they existed, so
+// older histories replay unchanged.
+func (w *filing) nextTimer() (at time.Time, event, summary string, ok bool) {
+	at, event, summary, ok = w.deadline()
+	for _, a := range w.st.Alarms {
+		if !ok || a.At.Before(at) {
+			at, event, summary, ok = a.At, a.Event, alarmSummary(a.Event), true
+		}
+	}
+	return at, event, summary, ok
+}
+
+func alarmSummary(event string) string {
+	switch event {
+	case EventSMSReminder:
+		return "SMS check reminder R-BR-6"
+	case EventSMSExpired:
+		return "SMS check 24h R-BR-6"
+	case EventPublicSecurityReminder:
+		return "public-security reminder R-PA-6"
+	case EventPublicSecurityOverdue:
+		return "public-security 30 days R-PA-6"
+	}
+	return event
+}
+
+// due reports whether the timer of event is still one the case has.
+func (w *filing) due(event string) bool {
+	if _, ev, _, ok := w.deadline(); ok && ev == event {
+		return true
+	}
+	for _, a := range w.st.Alarms {
+		if a.Event == event {
+			return true
+		}
+	}
+	return false
+}
+
 // waitOnce waits for the current deadline, a transition or a bureau signal,
 // whichever comes first, and cancels the timer when it is not the one.
 func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
@@ -174,7 +215,7 @@ func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
 	defer cancelTimer()
 	sel := workflow.NewSelector(ctx)
 	fired := ""
-	if at, event, summary, ok := w.deadline(); ok {
+	if at, event, summary, ok := w.nextTimer(); ok {
 		d := at.Sub(workflow.Now(ctx))
 		if d < time.Millisecond {
 			d = time.Millisecond
@@ -225,7 +266,7 @@ func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
 		return w.st, err
 	}
 	defer w.mu.Unlock()
-	if _, ev, _, ok := w.deadline(); !ok || ev != event {
+	if !w.due(event) {
 		return w.st, nil
 	}
 	req := ActionRequest{Actor: "system"}
@@ -383,6 +424,10 @@ func ValidateRequest(a beian.Action, req ActionRequest) error {
 	case beian.ActionCancelAccess:
 		if req.Reason == "" {
 			return beian.Errorf(beian.CodeInvalid, "取消接入时必须写明原因")
+		}
+	case beian.ActionPublicSecurity:
+		if n := lifecycle.NormalisePublicSecurity(req.PublicSecurityNumber); !lifecycle.PublicSecurityPattern.MatchString(n) {
+			return beian.Errorf(beian.CodeInvalid, "公安备案号格式应为「省简称+公网安备+14位数字+号」，如「苏公网安备32050502000001号」")
 		}
 	case beian.ActionVerificationResult:
 		if req.TaskID == "" {

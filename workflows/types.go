@@ -80,6 +80,9 @@ type Snapshot struct {
 	Overdue      bool
 	RectifyBy    *time.Time
 	FilingNumber string
+	// Alarms are the timers besides the main deadline: the SMS check
+	// (R-BR-6) and the public-security filing (R-PA-6).
+	Alarms []Alarm `json:",omitempty"`
 	// Search attributes, kept current after corrections.
 	Domain         string
 	Province       string
@@ -138,6 +141,8 @@ type ActionRequest struct {
 	Assignee string
 	// verification-result callback: when the person asked to be called back.
 	CallbackAt time.Time
+	// public-security: the number the filer was given (R-PA-6).
+	PublicSecurityNumber string `json:",omitempty"`
 }
 
 // ApplyInput asks the Apply activity to carry out one transition.
@@ -165,6 +170,17 @@ const (
 	EventSweepNXDomain = lifecycle.EventSweepNXDomain
 	EventSweepRecheck  = lifecycle.EventSweepRecheck
 )
+
+// Alarm events (lifecycle.Alarms).
+const (
+	EventSMSReminder            = lifecycle.EventSMSReminder
+	EventSMSExpired             = lifecycle.EventSMSExpired
+	EventPublicSecurityReminder = lifecycle.EventPublicSecurityReminder
+	EventPublicSecurityOverdue  = lifecycle.EventPublicSecurityOverdue
+)
+
+// Alarm is a timer of a case besides its main deadline (lifecycle.Alarms).
+type Alarm = lifecycle.Alarm
 
 // DeadlineDecision is what a rectification deadline does: the event to
 // apply (EventRectifyExpired, or a shell-site outcome) and why.

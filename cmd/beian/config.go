@@ -27,6 +27,7 @@ type Config struct {
 	PurgeAfter        time.Duration // replaces one calendar month (demos, tests)
 	BureauSLA         time.Duration // replaces 20 working days (demos, tests)
 	RectifyWithin     time.Duration
+	SMSWithin         time.Duration // R-BR-6: 24 h; shorter in demos
 	StaffAlerts       []string
 	TechMailbox       string
 	AccessWebhookURL  string
@@ -83,6 +84,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SweepCron:             or(getenv("BEIAN_SWEEP_CRON"), "0 14 * * 4"),
 		SweepHomepages:        getenv("BEIAN_SWEEP_HOMEPAGES") != "false",
 		RectifyWithin:         24 * time.Hour,
+		SMSWithin:             24 * time.Hour,
 	}
 	var problems []string
 	var err error
@@ -93,7 +95,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		problems = append(problems, err.Error())
 	}
 	for name, dst := range map[string]*time.Duration{
-		"BEIAN_PURGE_AFTER": &c.PurgeAfter, "BEIAN_BUREAU_SLA": &c.BureauSLA, "BEIAN_RECTIFY_WITHIN": &c.RectifyWithin,
+		"BEIAN_PURGE_AFTER": &c.PurgeAfter, "BEIAN_BUREAU_SLA": &c.BureauSLA, "BEIAN_RECTIFY_WITHIN": &c.RectifyWithin, "BEIAN_SMS_WITHIN": &c.SMSWithin,
 		"BEIAN_SESSION_IDLE": &c.SessionIdle,
 	} {
 		if v := getenv(name); v != "" {

@@ -162,7 +162,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			return err
 		}
 		acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
-			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin,
+			BureauWorkingDays: 20, BureauSLA: cfg.BureauSLA, RectifyWithin: cfg.RectifyWithin, SMSWithin: cfg.SMSWithin,
 			StaffAlerts: cfg.StaffAlerts, TechMailbox: cfg.TechMailbox, SampleSize: cfg.SampleSize, GMMailbox: cfg.GMMailbox, TechSupervisorMailbox: cfg.TechSupervisorMailbox,
 			MarketingMailbox: cfg.MarketingMailbox, SweepHomepages: cfg.SweepHomepages,
 		}}
@@ -185,7 +185,21 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		}
 		// The specialist mailboxes (R-IN-3): each read by IDLE or polling,
 		// each batch recorded with its cursor.
-		inbox := &desk.Service{Store: db, Rules: desk.StoredRules(db), Logger: logger}
+		inbox := &desk.Service{Store: db, Rules: desk.StoredRules(db), Logger: logger, Watcher: engine}
+		go func() { // mails whose workflow Temporal could not start when they came (R-RV-6)
+			for {
+				if n, err := inbox.RewatchMail(ctx); err != nil && ctx.Err() == nil {
+					logger.Warn("rewatch inbound mail", "error", err.Error())
+				} else if n > 0 {
+					logger.Info("started inbound mail workflows", "mails", n)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Minute):
+				}
+			}
+		}()
 		for _, acct := range cfg.IMAP {
 			rd := &mailbox.Reader{Account: acct, Logger: logger}
 			go func() {
@@ -214,7 +228,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 				TemporalUI: cfg.TemporalUIURL, TemporalNamespace: cfg.TemporalNamespace, TrustedProxies: cfg.TrustedProxies,
 			},
 			Rules:   desk.StoredRules(db), // embedded defaults unless an admin overrode them
-			Domains: resolver, Sweeper: engine,
+			Domains: resolver, Sweeper: engine, Watcher: engine,
 			FAQ: bank,
 		}
 		if created, err := svc.BootstrapAdmin(ctx, cfg.AdminPassword); err != nil {

@@ -50,6 +50,8 @@ type Options struct {
 	Rectify    time.Duration
 	// SessionIdle ends console sessions sooner, for timeout tests.
 	SessionIdle time.Duration
+	// SMSWithin shortens the MIIT SMS check's 24 hours (R-BR-6).
+	SMSWithin time.Duration
 }
 
 // Stack is one running beian.
@@ -142,7 +144,7 @@ func Start(t testing.TB, o Options) *Stack {
 	}
 	engine := &worker.Engine{Client: srv.Client()}
 	acts := &activities.Activities{Store: db, Mailer: sender, Linker: engine, Caller: engine, Escalator: engine, Callbacker: engine, Staff: db, Config: activities.Config{
-		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify,
+		BureauWorkingDays: 20, BureauSLA: o.BureauSLA, RectifyWithin: o.Rectify, SMSWithin: o.SMSWithin,
 		StaffAlerts: []string{"supervisor@test.local"}, GMMailbox: "gm@test.local", TechSupervisorMailbox: "techboss@test.local",
 	}}
 	s := &Stack{t: t, DB: db, Temporal: srv.Client(), TemporalAddress: srv.FrontendHostPort(), Mail: cat, Acts: acts}
@@ -171,6 +173,7 @@ func Start(t testing.TB, o Options) *Stack {
 		FAQ:     bank,
 		Domains: resolver,
 		Sweeper: engine,
+		Watcher: engine,
 	}
 	a := api.New(api.Deps{
 		Desk: s.Desk,
