@@ -85,10 +85,13 @@ func TestLifecycleTable(t *testing.T) {
 			req: lifecycle.Request{Result: "fail", Reasons: []string{"名称不符", "邮箱错误"}}, status: beian.StatusNeedsCorrection,
 			timelineEvent: "review_failed", mails: []string{"correction-needed"}},
 		{name: "review passes: 20 working days (R-RV-7, R-BR-1)", c: received(newCase(beian.StatusUnderReview)), event: "review",
-			req: lifecycle.Request{Result: "pass"}, status: beian.StatusBureauReview, timelineEvent: "submitted", mails: []string{"submitted"},
+			req: lifecycle.Request{Result: "pass"}, status: beian.StatusBureauReview, timelineEvent: "submitted", mails: []string{"submitted", "sms-check"},
 			check: func(t *testing.T, c *beian.Case, _ *beian.Transition) {
 				if want := time.Date(2026, 10, 30, 17, 30, 0, 0, calendar.Shanghai); c.Deadlines.BureauDueAt == nil || !c.Deadlines.BureauDueAt.Equal(want) {
 					t.Errorf("bureau due %v, want %s (National Day skipped)", c.Deadlines.BureauDueAt, want)
+				}
+				if c.SMS == nil || c.SMS.Status != beian.SMSPending { // R-BR-6
+					t.Errorf("sms %+v, want pending", c.SMS)
 				}
 			}},
 		{name: "cancel_access needs no bureau", c: cancelAccess, event: "review", req: lifecycle.Request{Result: "pass"},

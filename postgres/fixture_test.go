@@ -105,6 +105,10 @@ func newCase(domains ...string) *beian.Case {
 		WorkflowID:        "filing-test",
 		AcceptedOverrides: []string{"REGION_NAME_IN_PERSONAL_SITE"},
 		LastVerifiedAt:    ptr(at.Add(-time.Hour)),
+		SMS: &beian.SMSVerification{Status: beian.SMSVerified, StartedAt: at.Add(-3 * time.Hour), DueAt: at.Add(21 * time.Hour),
+			RemindAt: ptr(at.Add(time.Hour)), RemindedAt: ptr(at.Add(-2 * time.Hour)), CompletedAt: ptr(at.Add(-time.Hour)), By: "specialist:wang"},
+		PublicSecurity: &beian.PublicSecurity{Status: beian.PublicSecurityRecorded, OpenedAt: at.Add(-48 * time.Hour), DueAt: at.Add(28 * 24 * time.Hour),
+			Reminded: 1, Number: "苏公网安备32050502000001号", RecordedAt: ptr(at), RecordedBy: "specialist:wang"},
 		CreatedBy:         "specialist:wang",
 		CreatedAt:         at,
 	}
@@ -127,6 +131,17 @@ func inUTC(c beian.Case) beian.Case {
 	}
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	c.LastVerifiedAt = utc(c.LastVerifiedAt)
+	if c.SMS != nil {
+		v := *c.SMS
+		v.StartedAt, v.DueAt = v.StartedAt.UTC(), v.DueAt.UTC()
+		v.RemindAt, v.RemindedAt, v.CompletedAt = utc(v.RemindAt), utc(v.RemindedAt), utc(v.CompletedAt)
+		c.SMS = &v
+	}
+	if c.PublicSecurity != nil {
+		v := *c.PublicSecurity
+		v.OpenedAt, v.DueAt, v.RecordedAt = v.OpenedAt.UTC(), v.DueAt.UTC(), utc(v.RecordedAt)
+		c.PublicSecurity = &v
+	}
 	c.Deadlines = beian.Deadlines{
 		PurgeAt:     utc(c.Deadlines.PurgeAt),
 		BureauDueAt: utc(c.Deadlines.BureauDueAt),

@@ -48,7 +48,7 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 	files, err := filepath.Glob("migrations/*.sql")
 	require.NoError(t, err)
 	require.Equal(t, len(files), version, "every migration is applied")
-	require.Len(t, files, 14, "a new migration is counted here: check that its tables exist below")
+	require.Len(t, files, 15, "a new migration is counted here: check that its tables exist below")
 	var tables int
 	require.NoError(t, db.Pool().QueryRow(ctx,
 		`SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
@@ -58,6 +58,12 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 	require.NoError(t, db.Pool().QueryRow(ctx,
 		`SELECT count(*) FROM information_schema.columns WHERE table_name = 'access_actions' AND column_name = 'addressed_to'`).Scan(&addressed))
 	require.Equal(t, 1, addressed, "011 adds access_actions.addressed_to")
+	var filer int
+	require.NoError(t, db.Pool().QueryRow(ctx,
+		`SELECT count(*) FROM information_schema.columns WHERE (table_name = 'cases' AND column_name IN ('sms_verification', 'public_security'))
+		 OR (table_name = 'mail_outbox' AND column_name IN ('in_reply_to', 'reply_to'))
+		 OR (table_name = 'inbound_mail' AND column_name IN ('alerted_at', 'escalated_at', 'watched', 'auto_submitted'))`).Scan(&filer))
+	require.Equal(t, 8, filer, "015 adds the filer steps and the mail threading columns")
 }
 
 func TestOpenUnreachable(t *testing.T) {

@@ -380,6 +380,9 @@ func (w *filing) validate(a beian.Action, req ActionRequest) error {
 	if err := ValidateRequest(a, req); err != nil {
 		return toAppError(err)
 	}
+	if a == beian.ActionSMSVerified && !w.due(EventSMSExpired) { // refused before it touches history
+		return toAppError(beian.Errorf(beian.CodeInvalidState, "该申请没有待完成的工信部短信核验"))
+	}
 	return nil
 }
 

@@ -197,6 +197,8 @@ func TestBureauDueAcrossNationalDay(t *testing.T) {
 	due := at("2026-10-30 17:30:00")
 	f.update(time.Minute, beian.ActionMaterials, workflows.ActionRequest{Actor: "t", Received: f.codes()}, "")
 	f.update(time.Hour, beian.ActionReview, workflows.ActionRequest{Actor: "t", Result: "pass"}, "")
+	// The code entered the same working day: the due date stays (R-BR-6).
+	f.update(90*time.Minute, beian.ActionSMSVerified, workflows.ActionRequest{Actor: "t"}, "")
 	f.expect(2*time.Hour, "due computed", func(s workflows.State) bool {
 		return s.Status == beian.StatusBureauReview && s.BureauDueAt != nil && s.BureauDueAt.Equal(due)
 	})
@@ -218,6 +220,7 @@ func TestDecisionBeforeDueLeavesNoTimer(t *testing.T) {
 	f := newFixture(t, start, activities.Config{})
 	f.update(time.Minute, beian.ActionMaterials, workflows.ActionRequest{Actor: "t", Received: f.codes()}, "")
 	f.update(time.Hour, beian.ActionReview, workflows.ActionRequest{Actor: "t", Result: "pass"}, "")
+	f.update(2*time.Hour, beian.ActionSMSVerified, workflows.ActionRequest{Actor: "t"}, "")
 	f.update(48*time.Hour, beian.ActionBureauDecision, workflows.ActionRequest{Actor: "t", Decision: "approved", FilingNumber: "苏ICP备1号-1"}, "")
 	f.run(60 * 24 * time.Hour)
 	for _, e := range f.caseNow().Timeline {
