@@ -28,10 +28,10 @@ type InboundMail struct {
 	CaseNo    string
 	MatchedBy string
 	// Status: "unmatched" (waits for a specialist), "matched", "replied".
-	Status      string
-	ReplyDueAt  *time.Time
-	RepliedAt   *time.Time
-	RepliedBy   string
+	Status     string
+	ReplyDueAt *time.Time
+	RepliedAt  *time.Time
+	RepliedBy  string
 	// AlertedAt is when the specialist was told the reply is still due
 	// (16:30), EscalatedAt when the supervisor was told it is late (R-RV-6).
 	AlertedAt   *time.Time

@@ -169,6 +169,10 @@ type CaseFilter struct {
 	DueBefore *time.Time
 	// CreatedFrom and CreatedBefore keep the cases opened in [from, before).
 	CreatedFrom, CreatedBefore *time.Time
+	// Step keeps the cases waiting on a filer's step: StepSMSPending (the
+	// MIIT SMS code, R-BR-6), StepPublicSecurityDue or
+	// StepPublicSecurityOverdue (R-PA-6).
+	Step string
 	// Sort is "" (newest first) or SortDue: soonest bureau deadline first,
 	// cases without one last, then newest first.
 	Sort string
@@ -180,6 +184,13 @@ type CaseFilter struct {
 	Limit  int
 	Cursor string
 }
+
+// Filer steps a case list can be filtered by (CaseFilter.Step).
+const (
+	StepSMSPending            = "sms_pending"
+	StepPublicSecurityDue     = "public_security_due"
+	StepPublicSecurityOverdue = "public_security_overdue"
+)
 
 // SortDue orders a case list by bureau deadline, soonest first.
 const SortDue = "due"

@@ -133,8 +133,8 @@ type caseJSON struct {
 	// PublicSecurity is the public-security filing after opening (R-PA-6).
 	PublicSecurity *publicSecurityJSON `json:"public_security"`
 	WorkflowID     string              `json:"workflow_id"`
-	CreatedAt            time.Time           `json:"created_at"`
-	UpdatedAt            time.Time           `json:"updated_at"`
+	CreatedAt      time.Time           `json:"created_at"`
+	UpdatedAt      time.Time           `json:"updated_at"`
 	// Warning tells staff of something still to happen, e.g. that the
 	// workflow starts once the workflow engine is back (202 to POST /filings).
 	Warning string `json:"warning,omitempty"`
@@ -331,13 +331,13 @@ func caseToJSON(c *beian.Case, reveal bool, password string) caseJSON {
 		Overdue:              c.Overdue, BureauReceived: c.BureauReceived, Returned: c.Returned,
 		ReturnReason: c.ReturnReason, ReviewReasons: c.ReviewReasons, RectifyReason: c.RectifyReason,
 		CustomerID: c.CustomerID, LinkedCaseID: c.LinkedCaseID, LastVerifiedAt: inShanghai(c.LastVerifiedAt),
-		Sponsor:    sponsorToJSON(c.Sponsor, mask),
-		Principal:  principalToJSON(c.Principal, mask),
-		Website:    websiteToJSON(c.Website),
-		Timeline:   []eventJSON{},
-		WorkflowID: c.WorkflowID,
+		Sponsor:         sponsorToJSON(c.Sponsor, mask),
+		Principal:       principalToJSON(c.Principal, mask),
+		Website:         websiteToJSON(c.Website),
+		Timeline:        []eventJSON{},
+		WorkflowID:      c.WorkflowID,
 		SMSVerification: smsToJSON(c.SMS), PublicSecurity: publicSecurityToJSON(c.PublicSecurity),
-		CreatedAt:  c.CreatedAt.In(shanghai), UpdatedAt: c.UpdatedAt.In(shanghai),
+		CreatedAt: c.CreatedAt.In(shanghai), UpdatedAt: c.UpdatedAt.In(shanghai),
 	}
 	for _, it := range c.Checklist {
 		out.Checklist = append(out.Checklist, checklistItemJSON{Code: it.Code, Title: it.Title, Note: it.Note, Required: it.Required, Received: it.Received})

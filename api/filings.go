@@ -124,7 +124,12 @@ func (s *Server) listFilings(c echo.Context) error {
 		Status: beian.Status(c.QueryParam("status")), Province: c.QueryParam("province"),
 		SystemProvince: c.QueryParam("system_province"), BureauProvince: c.QueryParam("bureau_province"),
 		Domain: c.QueryParam("domain"), Q: c.QueryParam("q"), Sort: c.QueryParam("sort"),
-		Cursor: c.QueryParam("cursor"),
+		Cursor: c.QueryParam("cursor"), Step: c.QueryParam("step"),
+	}
+	switch f.Step {
+	case "", beian.StepSMSPending, beian.StepPublicSecurityDue, beian.StepPublicSecurityOverdue:
+	default:
+		return beian.Errorf(beian.CodeInvalid, "step 应为 sms_pending、public_security_due 或 public_security_overdue")
 	}
 	if v := c.QueryParam("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -134,6 +134,7 @@ var nav = []navItem{
 	{Base + "/filings", "备案申请", caseRoles},
 	{Base + "/filings/new", "新建申请", deskStaff},
 	{Base + "/tasks", "任务", deskStaff},
+	{Base + "/mail", "邮件", deskStaff},
 	{Base + "/rectifications", "整改", deskStaff},
 	{Base + "/sweeps", "排查", deskStaff},
 	{Base + "/sheets", "报表", deskStaff},
@@ -180,6 +181,11 @@ func (c *Console) routes() {
 	m.Handle("POST "+Base+"/filings/{id}/{action}", c.page(caseRoles, c.filingAction))
 
 	m.Handle("GET "+Base+"/tasks", c.page(deskStaff, c.tasks))
+	m.Handle("GET "+Base+"/mail", c.page(deskStaff, c.mailbox))
+	m.Handle("GET "+Base+"/mail/{id}", c.page(deskStaff, c.mailMessage))
+	m.Handle("POST "+Base+"/mail/{id}/reply", c.page(deskStaff, c.replyMail))
+	m.Handle("POST "+Base+"/mail/{id}/match", c.page(deskStaff, c.matchMail))
+	m.Handle("POST "+Base+"/filings/{id}/attachments/{aid}/checklist", c.page(deskStaff, c.tickAttachment))
 	m.Handle("GET "+Base+"/rectifications", c.page(deskStaff, c.rectifications))
 	m.Handle("GET "+Base+"/sweeps", c.page(deskStaff, c.sweeps))
 	m.Handle("POST "+Base+"/sweeps", c.page(supervisor, c.startSweep))

@@ -114,7 +114,7 @@ type listView struct {
 }
 
 // filterKeys are the list's filters, as GET /api/v1/filings names them.
-var filterKeys = []string{"status", "province", "system_province", "bureau_province", "domain", "overdue", "q", "sort", "due_before"}
+var filterKeys = []string{"status", "province", "system_province", "bureau_province", "domain", "overdue", "q", "sort", "due_before", "step"}
 
 func (c *Console) filings(w http.ResponseWriter, r *request) {
 	q := r.URL.Query()
@@ -139,6 +139,7 @@ func (c *Console) filings(w http.ResponseWriter, r *request) {
 		f.Status = beian.StatusBureauReview
 		v.Filter.Set("status", string(f.Status))
 	}
+	f.Step = v.Filter.Get("step")
 	switch v.Filter.Get("overdue") {
 	case "true":
 		yes := true
@@ -234,6 +235,10 @@ type filingView struct {
 	DNS      []desk.DomainCheck
 	DNSError string
 	Checked  bool
+	// Inbound are the filer's mails on this case with their files, each
+	// file with the checklist item its name suggests (R-IN-3).
+	Inbound []beian.InboundMail
+	Suggest map[string]string
 }
 
 // failedAction is a case-page form that did not go through.
@@ -291,6 +296,18 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, fail
 		}
 		v.Deadlines = append(v.Deadlines, dv)
 	}
+	if sms := cs.SMS; sms != nil && sms.Status == beian.SMSPending && cs.Status == beian.StatusBureauReview {
+		v.Deadlines = append(v.Deadlines, deadlineView{Label: "工信部短信核验", Rule: "R-BR-6", At: &sms.DueAt, Left: durationLeft(now, sms.DueAt), Late: sms.DueAt.Before(now),
+			Note: "用户须在工信部备案系统输入短信验证码，逾期自动退回"})
+	}
+	if ps := cs.PublicSecurity; ps != nil && ps.Status != beian.PublicSecurityRecorded && cs.Status.OnRecord() {
+		days := int(ps.DueAt.Sub(now).Hours() / 24)
+		left := fmt.Sprintf("剩余 %d 天", days)
+		if ps.DueAt.Before(now) {
+			left = "已逾期"
+		}
+		v.Deadlines = append(v.Deadlines, deadlineView{Label: "公安联网备案", Rule: "R-PA-6", At: &ps.DueAt, Left: left, Late: ps.DueAt.Before(now)})
+	}
 	if d.RectifyBy != nil && cs.Status == beian.StatusRectifying {
 		v.Deadlines = append(v.Deadlines, deadlineView{Label: "整改期限", Rule: "R-PA-3", At: d.RectifyBy, Left: durationLeft(now, *d.RectifyBy), Late: d.RectifyBy.Before(now)})
 	}
@@ -307,6 +324,18 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, fail
 		if v.Tasks, err = c.svc.Store.CaseTasks(ctx, cs.ID); err != nil {
 			c.fail(w, r.Request, r, err)
 			return
+		}
+		if v.Inbound, err = c.svc.Mail(ctx, r.who, "", cs.ID); err != nil {
+			c.fail(w, r.Request, r, err)
+			return
+		}
+		v.Suggest = map[string]string{}
+		for _, m := range v.Inbound {
+			for _, a := range m.Attachments {
+				if a.ChecklistCode == "" && a.Rejected == "" {
+					v.Suggest[a.ID] = desk.SuggestChecklist(a.Name, cs.Checklist)
+				}
+			}
 		}
 	}
 	if v.Access, err = c.svc.Store.CaseAccessActions(ctx, cs.ID); err != nil {
@@ -333,6 +362,8 @@ func (c *Console) showFiling(w http.ResponseWriter, r *request, status int, fail
 		v.Can[name] = desk.MayAct(r.who, a) && cs.Status.Allows(a) == nil
 	}
 	v.Can["bureau-received"] = v.Can["bureau-received"] && !cs.BureauReceived
+	v.Can["sms-verified"] = v.Can["sms-verified"] && cs.SMS != nil && cs.SMS.Status == beian.SMSPending
+	v.Can["public-security"] = v.Can["public-security"] && cs.PublicSecurity != nil
 	v.Can["false-data"] = false
 	if desk.MayEditBlacklist(r.who) {
 		for _, e := range cs.Timeline {
@@ -392,6 +423,8 @@ var formActions = map[string]beian.Action{
 	"corrections":       beian.ActionCorrections,
 	"verification-call": beian.ActionVerificationCall,
 	"false-data":        beian.ActionVerificationResult, // shown when a call found false data (see FalseData)
+	"sms-verified":      beian.ActionSMSVerified,
+	"public-security":   beian.ActionPublicSecurity,
 }
 
 // actionDone is what the next page says after each action.
@@ -407,6 +440,8 @@ var actionDone = map[string]string{
 	"bureau-return":     "已记录管局退回，已邮件告知用户",
 	"verification-call": "已加入核验电话任务（当日完成）",
 	"false-data":        "主办者已列入黑名单（R-PA-1）",
+	"sms-verified":      "已记录用户完成工信部短信核验",
+	"public-security":   "已登记公安联网备案号",
 }
 
 // filingAction runs one action form of the case page. A failure shows the
@@ -460,6 +495,12 @@ func (c *Console) filingAction(w http.ResponseWriter, r *request) {
 		err = c.svc.RequestCall(ctx, r.who, id, form("reason"), key)
 	case "false-data":
 		_, err = c.svc.ConfirmFalseData(ctx, r.who, id, form("reason"))
+	case "public-security":
+		if form("number") == "" {
+			err = beian.Errorf(beian.CodeInvalid, "请填写公安联网备案号")
+			break
+		}
+		err = c.svc.Act(ctx, r.who, id, a, workflows.ActionRequest{PublicSecurityNumber: form("number")}, key)
 	default: // withdraw, rectified, restore-access
 		err = c.svc.Act(ctx, r.who, id, a, workflows.ActionRequest{Reason: form("reason")}, key)
 	}

@@ -44,6 +44,28 @@ var funcs = template.FuncMap{
 	"taskKind":   taskKindTitle,
 	"lines":      func(s []string) string { return strings.Join(s, "\n") },
 	"formkey":    formKey,
+	"matchedBy": func(how string) string {
+		switch how {
+		case "subject":
+			return "按邮件主题匹配"
+		case "case_no":
+			return "按受理编号匹配"
+		case "sender":
+			return "按发件人匹配"
+		case "manual":
+			return "人工归入"
+		}
+		return how
+	},
+	"kb": func(n int64) string {
+		switch {
+		case n >= 1<<20:
+			return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+		case n >= 1<<10:
+			return fmt.Sprintf("%d KB", n>>10)
+		}
+		return fmt.Sprintf("%d B", n)
+	},
 	// keyfor is the key a case-page form sends: the queued one's own again
 	// (the same update), a fresh one for every other form.
 	"keyfor": func(v filingView, name string) string {
@@ -130,6 +152,16 @@ var eventTitles = map[string]string{
 	"bureau_overdue":              "管局审核超期",
 	"rectification_expired":       "整改超时",
 	"moved_back":                  "域名已转回我司",
+	"sms_verified":                "已完成工信部短信核验",
+	"sms_reminded":                "提醒短信核验",
+	"sms_expired":                 "短信核验超时退回",
+	"public_security_recorded":    "登记公安备案号",
+	"public_security_reminded":    "提醒公安备案",
+	"public_security_overdue":     "公安备案逾期",
+	"mail_received":               "收到邮件",
+	"mail_replied":                "回复邮件",
+	"mail_reply_alert":            "邮件待回复提醒",
+	"mail_reply_escalation":       "邮件超时未回复",
 	"sweep_nxdomain":              "复查：域名不存在",
 	"sweep_recheck_deferred":      "复查未能解析，稍后再查",
 	"sweep_nxdomain_found":        "排查：域名不存在",

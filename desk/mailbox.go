@@ -157,3 +157,34 @@ func (s *Service) MailAttachment(ctx context.Context, who Actor, caseID, attachm
 	}
 	return a, nil
 }
+
+// MailMessage is one inbound mail with its attachments' descriptions.
+func (s *Service) MailMessage(ctx context.Context, who Actor, id string) (*beian.InboundMail, error) {
+	if err := who.Require(beian.RoleSpecialist, beian.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	return s.Store.GetInbound(ctx, id)
+}
+
+// FindCaseRef is the ID of the open or live case a specialist named by
+// its case number (JS-2026-000042) or its ID.
+func (s *Service) FindCaseRef(ctx context.Context, who Actor, ref string) (string, error) {
+	if err := who.Require(beian.RoleSpecialist, beian.RoleSupervisor); err != nil {
+		return "", err
+	}
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return "", beian.Errorf(beian.CodeInvalid, "请填写受理编号（如 JS-2026-000042）")
+	}
+	byNo, _, err := s.Store.CasesForMail(ctx, []string{strings.ToUpper(ref)}, "")
+	if err != nil {
+		return "", err
+	}
+	if len(byNo) == 1 {
+		return byNo[0].ID, nil
+	}
+	if c, err := s.Store.GetCase(ctx, ref); err == nil {
+		return c.ID, nil
+	}
+	return "", beian.Errorf(beian.CodeNotFound, "没有在办或有效的申请「%s」", ref)
+}

@@ -259,6 +259,15 @@ type Today struct {
 	// (R-AC-1), of PendingAccessTotal.
 	PendingAccess      []beian.AccessAction
 	PendingAccessTotal int
+	// MailDue are the filers' mails to answer by tonight (R-RV-6), soonest
+	// first, of MailDueTotal; MailUnmatched waits for a specialist to match.
+	MailDue       []beian.InboundMail
+	MailDueTotal  int
+	MailUnmatched int
+	// SMSPending cases wait on the MIIT SMS code (R-BR-6);
+	// PublicSecurityOverdue sites are past their 30 days (R-PA-6).
+	SMSPending            int
+	PublicSecurityOverdue int
 	// Calendar is the working-day calendar the page counts days left with.
 	Calendar *calendar.Calendar
 }
@@ -296,6 +305,23 @@ func (s *Service) Dashboard(ctx context.Context) (*Today, error) {
 		t.TasksDue, t.TasksDueTotal, err = s.Store.OpenTasksDue(gctx, tonight, dashboardListLimit)
 		return err
 	})
+	g.Go(func() error {
+		due, unmatched, err := s.Store.UnansweredMail(gctx, tonight)
+		if err != nil {
+			return err
+		}
+		t.MailDueTotal, t.MailUnmatched = due, unmatched
+		ms, err := s.Store.ListInbound(gctx, beian.InboundMatched, "", 200)
+		if err != nil {
+			return err
+		}
+		t.MailDue = dueBy(ms, tonight, dashboardListLimit)
+		return nil
+	})
+	var none []beian.Case
+	list(beian.CaseFilter{Step: beian.StepSMSPending, Limit: 1}, &none, &t.SMSPending)
+	var none2 []beian.Case
+	list(beian.CaseFilter{Step: beian.StepPublicSecurityOverdue, Limit: 1}, &none2, &t.PublicSecurityOverdue)
 	g.Go(func() (err error) {
 		t.PendingAccess, t.PendingAccessTotal, err = s.Store.PendingAccessActions(gctx, dashboardListLimit)
 		return err
@@ -328,4 +354,19 @@ func BureauOverdue(c *beian.Case, now time.Time) bool {
 		return false
 	}
 	return c.Overdue || (c.Deadlines.BureauDueAt != nil && c.Deadlines.BureauDueAt.Before(now))
+}
+
+// dueBy are the mails due by before, soonest first, at most n (R-RV-6).
+func dueBy(ms []beian.InboundMail, before time.Time, n int) []beian.InboundMail {
+	var out []beian.InboundMail
+	for _, m := range ms {
+		if m.ReplyDueAt != nil && !m.ReplyDueAt.After(before) {
+			out = append(out, m)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ReplyDueAt.Before(*out[j].ReplyDueAt) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

@@ -31,6 +31,16 @@ func (b *bundle) history(caseID string) *historypb.History {
 // fired or been cancelled: no stray timer is left behind.
 func (b *bundle) requireNoOpenTimers(h *historypb.History) {
 	b.t.Helper()
+	require.Empty(b.t, openTimers(h), "timers left running")
+}
+
+// requireOpenTimers fails unless exactly n timers are still running.
+func (b *bundle) requireOpenTimers(h *historypb.History, n int) {
+	b.t.Helper()
+	require.Len(b.t, openTimers(h), n, "timers left running")
+}
+
+func openTimers(h *historypb.History) map[int64]string {
 	open := map[int64]string{}
 	for _, e := range h.Events {
 		switch e.EventType {
@@ -42,7 +52,7 @@ func (b *bundle) requireNoOpenTimers(h *historypb.History) {
 			delete(open, e.GetTimerCanceledEventAttributes().GetStartedEventId())
 		}
 	}
-	require.Empty(b.t, open, "timers left running")
+	return open
 }
 
 // saveHistory writes the history for the replay test when

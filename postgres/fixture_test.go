@@ -109,8 +109,8 @@ func newCase(domains ...string) *beian.Case {
 			RemindAt: ptr(at.Add(time.Hour)), RemindedAt: ptr(at.Add(-2 * time.Hour)), CompletedAt: ptr(at.Add(-time.Hour)), By: "specialist:wang"},
 		PublicSecurity: &beian.PublicSecurity{Status: beian.PublicSecurityRecorded, OpenedAt: at.Add(-48 * time.Hour), DueAt: at.Add(28 * 24 * time.Hour),
 			Reminded: 1, Number: "苏公网安备32050502000001号", RecordedAt: ptr(at), RecordedBy: "specialist:wang"},
-		CreatedBy:         "specialist:wang",
-		CreatedAt:         at,
+		CreatedBy: "specialist:wang",
+		CreatedAt: at,
 	}
 }
 

@@ -228,6 +228,14 @@ func caseWhere(f beian.CaseFilter) ([]string, []any) {
 	if f.Overdue != nil {
 		where = append(where, "c.overdue = "+arg(*f.Overdue))
 	}
+	switch f.Step {
+	case beian.StepSMSPending:
+		where = append(where, "c.sms_verification->>'status' = 'pending' AND c.status = 'BUREAU_REVIEW'")
+	case beian.StepPublicSecurityDue:
+		where = append(where, "c.public_security->>'status' = 'due'")
+	case beian.StepPublicSecurityOverdue:
+		where = append(where, "c.public_security->>'status' = 'overdue'")
+	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		p := arg(likePattern(q))
 		where = append(where, fmt.Sprintf(`(c.case_no ILIKE %[1]s OR c.sponsor_name ILIKE %[1]s

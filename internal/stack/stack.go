@@ -227,6 +227,9 @@ func (s *Stack) StopWorker() {
 // StaffPassword is the password of every account AddStaff makes.
 const StaffPassword = "correct horse battery"
 
+// Engine drives the stack's workflows as the API does.
+func (s *Stack) Engine() *worker.Engine { return &worker.Engine{Client: s.Temporal} }
+
 // AddStaff creates a console account with StaffPassword.
 func (s *Stack) AddStaff(username, name, role string) {
 	s.t.Helper()
