@@ -68,6 +68,7 @@ func TestSMSCheckByAPI(t *testing.T) {
 		map[string]any{"decision": "approved", "filing_number": "粤ICP备20269999号-1"}))
 	require.Equal(t, "verified", r.str("sms_verification", "status"))
 	require.Equal(t, "bureau", r.str("sms_verification", "by"))
+	b.saveHistory(b.history(late), "sms_expired_history.json")
 }
 
 // TestPublicSecurityByAPI (R-PA-6): access opening on approval starts the

@@ -25,14 +25,20 @@ import (
 //   - shell_site_cut_history.json, shell_site_cleared_history.json: a sweep's
 //     order to rectify, then at the deadline the domains resolved again (the
 //     version "rectify-deadline-decides") and the access cut, or cleared
-//     (TestShellSiteSweep).
+//     (TestShellSiteSweep);
+//   - approval_filer_steps_history.json: the approval path with the SMS
+//     check closed by the bureau's receipt and the public-security clock
+//     started (TestApprovalLifecycle);
+//   - sms_expired_history.json: an SMS check that expired and returned the
+//     case, the resubmission's new check closed by the approval
+//     (TestSMSCheckByAPI).
 //
 // A change to the workflow that would break running filings fails here:
 // guard it with workflow.GetVersion instead, and add the new history.
 func TestReplayHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*_history.json")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 6)
+	require.GreaterOrEqual(t, len(files), 8)
 	for _, f := range files {
 		r := worker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(workflows.Filing, workflow.RegisterOptions{Name: workflows.FilingWorkflowName})
