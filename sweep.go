@@ -97,6 +97,9 @@ type SweepFinding struct {
 
 // SweepStore keeps the sweeps and their findings.
 type SweepStore interface {
+	// PublicSecurityNumbers are the recorded public-security numbers
+	// (R-PA-6) of the cases, by case ID; cases without one are left out.
+	PublicSecurityNumbers(ctx context.Context, caseIDs []string) (map[string]string, error)
 	// OpenSweep starts a sweep, or returns the running one with joined
 	// set: two sweeps never run at once.
 	// runKey names the caller's run: a sweep it opened before is its own,

@@ -279,6 +279,14 @@ func (a *Activities) SweepHomepages(ctx context.Context, sweepID string) error {
 		if err != nil {
 			return err
 		}
+		var ids []string
+		for _, f := range page {
+			ids = append(ids, f.CaseID)
+		}
+		psNumbers, err := a.Store.PublicSecurityNumbers(ctx, ids) // R-PA-6: shown on the home page too
+		if err != nil {
+			return err
+		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		var firstErr error
@@ -287,12 +295,13 @@ func (a *Activities) SweepHomepages(ctx context.Context, sweepID string) error {
 			if f.Homepage != "" || f.FilingNumber == "" {
 				continue
 			}
+			ps := psNumbers[f.CaseID]
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				if err := a.homepage(ctx, f, ours); err != nil {
+				if err := a.homepage(ctx, f, ps, ours); err != nil {
 					mu.Lock()
 					firstErr = errors.Join(firstErr, err)
 					mu.Unlock()
@@ -313,7 +322,7 @@ func (a *Activities) SweepHomepages(ctx context.Context, sweepID string) error {
 	}
 }
 
-func (a *Activities) homepage(ctx context.Context, f beian.SweepFinding, ours []netip.Prefix) error {
+func (a *Activities) homepage(ctx context.Context, f beian.SweepFinding, psNumber string, ours []netip.Prefix) error {
 	var addrs []netip.Addr
 	for _, s := range f.Addresses {
 		if ip, err := netip.ParseAddr(s); err == nil {
@@ -341,6 +350,31 @@ func (a *Activities) homepage(ctx context.Context, f beian.SweepFinding, ours []
 				return err
 			}
 			reminded = &now
+		}
+	}
+	if psNumber != "" && result == "shown" { // R-PA-6: the public-security number belongs there too
+		psResult, psURL, _ := a.Homepages.CheckHomepage(ctx, f.Domain, addrs, psNumber, ours)
+		if psResult == "missing" {
+			detail = strings.TrimSpace(detail + "；首页未显示公安备案号 " + psNumber)
+			c, err := a.Store.GetCase(ctx, f.CaseID)
+			if err != nil {
+				return appErr(err)
+			}
+			if c.Principal.Email != "" {
+				msg := notices.PublicSecurityNumberMissing(c, f.Domain, psURL, psNumber)
+				m := beian.Mail{Key: "sweep/" + f.SweepID + "/homepage-ps/" + f.CaseID, CaseID: c.ID, To: []string{c.Principal.Email},
+					Subject: msg.Subject, Body: msg.Body}
+				now := time.Now()
+				events := map[string]beian.Event{c.ID: {At: now, Event: "homepage_ps_missing", Actor: "sweep",
+					Detail: fmt.Sprintf("首页 %s 未显示公安备案号 %s，已提醒用户（R-PA-6）", cmp.Or(psURL, f.Domain), psNumber)}}
+				if _, err := a.Store.QueueMailWithEvents(ctx, m, events); err != nil {
+					return err
+				}
+				if err := a.SendMail(ctx, m.Key); err != nil {
+					return err
+				}
+				reminded = &now
+			}
 		}
 	}
 	return a.Store.SetSweepHomepage(ctx, f.SweepID, f.Domain, result, detail, reminded)

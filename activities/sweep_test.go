@@ -37,8 +37,10 @@ func TestSweepBatchAndHomepages(t *testing.T) {
 	require.NoError(t, db.ReplaceDataCentres(ctx, []beian.DataCentre{{Name: "本机", Province: "江苏", AccessProvider: beian.ProviderJiangsu,
 		Mailbox: "JSBA@ChinaNet.CC", CIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}}, "test"))
 	pages := map[string]string{
-		"shows.cn":   "<html><body>版权所有 <a href=\"https://beian.miit.gov.cn\">苏ＩＣＰ备１２３４５６７８号</a></body></html>",
+		"shows.cn":   "<html><body>版权所有 <a href=\"https://beian.miit.gov.cn\">苏ＩＣＰ备１２３４５６７８号</a> <a>苏公网安备 32050502000001号</a></body></html>",
 		"missing.cn": "<html><body>欢迎光临</body></html>",
+		// R-PA-6: the filing number shown, the recorded public-security number not.
+		"ps-missing.cn": "<html><body>苏ICP备12345678号</body></html>",
 	}
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.Host)
@@ -51,9 +53,12 @@ func TestSweepBatchAndHomepages(t *testing.T) {
 	port := web.Listener.Addr().(*net.TCPAddr).Port
 	zone := map[string]dnstest.Records{}
 	var cases []*beian.Case
-	for _, d := range []string{"shows.cn", "missing.cn", "moved.cn"} {
+	for _, d := range []string{"shows.cn", "missing.cn", "moved.cn", "ps-missing.cn"} {
 		c := newCase()
 		c.Status, c.FilingNumber = beian.StatusApproved, "苏ICP备12345678号-1"
+		if d == "shows.cn" || d == "ps-missing.cn" {
+			c.PublicSecurity = &beian.PublicSecurity{Status: beian.PublicSecurityRecorded, Number: "苏公网安备32050502000001号"}
+		}
 		c.Website.Domains = []string{d}
 		require.NoError(t, db.CreateCase(ctx, c))
 		cases = append(cases, c)
@@ -78,13 +83,13 @@ func TestSweepBatchAndHomepages(t *testing.T) {
 		require.NoError(t, err)
 		var res workflows.SweepBatchResult
 		require.NoError(t, v.Get(&res))
-		require.Equal(t, 3, res.Checked)
+		require.Equal(t, 4, res.Checked)
 		require.Empty(t, res.Next)
 	}
 	got, err := db.GetSweep(ctx, s.ID)
 	require.NoError(t, err)
-	require.Equal(t, 3, got.Total)
-	require.Equal(t, map[beian.SweepClass]int{beian.SweepOurs: 2, beian.SweepElsewhere: 1}, got.Counts)
+	require.Equal(t, 4, got.Total)
+	require.Equal(t, map[beian.SweepClass]int{beian.SweepOurs: 3, beian.SweepElsewhere: 1}, got.Counts)
 
 	for range 2 {
 		env := ts.NewTestActivityEnvironment()
@@ -109,6 +114,17 @@ func TestSweepBatchAndHomepages(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, reminders, "one reminder per sweep")
+	require.Equal(t, "shown", byDomain["ps-missing.cn"].Homepage)
+	require.Contains(t, byDomain["ps-missing.cn"].HomepageDetail, "未显示公安备案号")
+	require.NotContains(t, byDomain["shows.cn"].HomepageDetail, "公安备案号", "shown, so not reported")
+	ps := 0
+	for _, m := range cat.Messages() {
+		if strings.Contains(m.Subject, "请在首页标明公安备案号") {
+			ps++
+			require.Contains(t, m.Subject, "ps-missing.cn")
+		}
+	}
+	require.Equal(t, 1, ps, "one public-security reminder per sweep (R-PA-6)")
 	missing, err := db.GetCase(ctx, cases[1].ID)
 	require.NoError(t, err)
 	require.Equal(t, "homepage_number_missing", missing.Timeline[len(missing.Timeline)-1].Event)

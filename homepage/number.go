@@ -19,8 +19,20 @@ type number struct {
 
 // parseNumber reads a filing number as staff record it, in full or half
 // width, with or without spaces, 号 and site suffix.
+//
+// A public-security number (苏公网安备32050502000001号, R-PA-6) is read the
+// same way: the province, 公网安备 and its 14 digits.
 func parseNumber(s string) (number, error) {
 	n := upperASCII(normalize(s))
+	if i := strings.Index(n, "公网安备"); i > 0 {
+		province, _ := utf8.DecodeLastRuneInString(n[:i])
+		rest := n[i+len("公网安备"):]
+		digits := len(rest) - len(strings.TrimLeft(rest, "0123456789"))
+		if !unicode.Is(unicode.Han, province) || digits == 0 {
+			return number{}, fmt.Errorf("public-security number %q: want 省公网安备 and digits", s)
+		}
+		return number{key: string(province) + "公网安备" + rest[:digits]}, nil
+	}
 	i := strings.Index(n, "ICP备")
 	if i <= 0 {
 		return number{}, fmt.Errorf("filing number %q: no 省ICP备 prefix", s)

@@ -17,12 +17,15 @@ func TestParseNumber(t *testing.T) {
 		"苏ＩＣＰ备１２３４５６７８号－１":       "苏ICP备12345678",
 		" 皖 icp 备 2024001234 号 ": "皖ICP备2024001234",
 		"京ICP备05012345号-12":      "京ICP备05012345",
+		// R-PA-6: the public-security number is looked for the same way.
+		"苏公网安备32050502000001号":  "苏公网安备32050502000001",
+		"苏公网安备 ３２０５０５０２０００００１号": "苏公网安备32050502000001",
 	} {
 		n, err := parseNumber(in)
 		require.NoError(t, err, in)
 		require.Equal(t, key, n.key, in)
 	}
-	for _, in := range []string{"", "12345678", "ICP备12345678号", "苏ICP备号", "AICP备123号", "苏ICP证12345678号"} {
+	for _, in := range []string{"", "12345678", "ICP备12345678号", "苏ICP备号", "AICP备123号", "苏ICP证12345678号", "公网安备32050502000001号", "苏公网安备号"} {
 		_, err := parseNumber(in)
 		require.Error(t, err, in)
 	}

@@ -137,3 +137,14 @@ func MailReplyOverdue(m *beian.InboundMail, due time.Time) Message {
 		at(due), m.Account, m.From, orElse(m.Subject, "（无主题）"), at(m.ReceivedAt), orDash(m.CaseNo))
 	return Message{Subject: fmt.Sprintf("【邮件超时未回复】%s：%s", orDash(m.CaseNo), orElse(m.Subject, "（无主题）")), Body: body}
 }
+
+// PublicSecurityNumberMissing reminds the filer to show the recorded
+// public-security number on the home page (R-PA-6).
+func PublicSecurityNumberMissing(c *beian.Case, domain, url, number string) Message {
+	var b strings.Builder
+	filerGreeting(&b, c)
+	fmt.Fprintf(&b, "我公司在例行检查中发现，您的网站首页（%s）显示了备案号，但未显示公安联网备案号 %s。\n", orElse(url, domain), number)
+	b.WriteString("按规定，公安联网备案号须在网站首页底部标明，并链接至全国互联网安全管理服务平台。请尽快添加。\n")
+	filerSignoff(&b, c)
+	return Message{Subject: fmt.Sprintf("【网站备案】请在首页标明公安备案号：%s %s", number, domain), Body: b.String()}
+}

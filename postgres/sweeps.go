@@ -258,3 +258,19 @@ func (db *DB) CaseSweepFindings(ctx context.Context, caseID string, limit int) (
 	}
 	return out, nil
 }
+
+// PublicSecurityNumbers are the cases' recorded public-security numbers.
+func (db *DB) PublicSecurityNumbers(ctx context.Context, caseIDs []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(caseIDs) == 0 {
+		return out, nil
+	}
+	rows, _ := db.pool.Query(ctx, `SELECT id::text, public_security->>'number' FROM cases
+		WHERE id = ANY($1::uuid[]) AND public_security->>'status' = 'recorded' AND coalesce(public_security->>'number', '') <> ''`, caseIDs)
+	var id, n string
+	_, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error { out[id] = n; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("public-security numbers: %w", err)
+	}
+	return out, nil
+}
