@@ -306,3 +306,39 @@ func testCert(t *testing.T) (*tls.Config, *x509.CertPool) {
 		MinVersion:   tls.VersionTLS12,
 	}, pool
 }
+
+// TestSendReplyThreaded (R-RV-6): a specialist's reply is threaded under
+// the filer's mail, answers go to the province mailbox, and it is not
+// marked auto-generated; a notice about a mail is threaded but automatic;
+// header injection through the ID is refused by dropping it.
+func TestSendReplyThreaded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, catcher.Options{}, nil)
+	ctx := context.Background()
+	reply := notice("inbound/m-1/reply/abc")
+	reply.InReplyTo, reply.ReplyTo = "filer-1@example.org", "JSBA@ChinaNet.CC"
+	require.NoError(t, b.sender.Send(ctx, reply))
+	got := waitKey(t, b.catcher, reply.Key, 1)
+	require.Equal(t, "<filer-1@example.org>", got.Headers.Get("In-Reply-To"))
+	require.Equal(t, "<filer-1@example.org>", got.Headers.Get("References"))
+	require.Contains(t, got.Headers.Get("Reply-To"), "JSBA@ChinaNet.CC")
+	require.Empty(t, got.Headers.Get("Auto-Submitted"))
+
+	rejected := notice("inbound/m-1/rejected")
+	rejected.InReplyTo = "<filer-1@example.org>"
+	require.NoError(t, b.sender.Send(ctx, rejected))
+	got = waitKey(t, b.catcher, rejected.Key, 1)
+	require.Equal(t, "<filer-1@example.org>", got.Headers.Get("In-Reply-To"))
+	require.Equal(t, "auto-generated", got.Headers.Get("Auto-Submitted"))
+
+	evil := notice("inbound/m-2/reply/x")
+	evil.InReplyTo = "a@b\r\nBcc: victim@example.org"
+	require.NoError(t, b.sender.Send(ctx, evil))
+	got = waitKey(t, b.catcher, evil.Key, 1)
+	require.Empty(t, got.Headers.Get("In-Reply-To"))
+	require.Empty(t, got.Headers.Get("Bcc"))
+
+	bad := notice("inbound/m-3/reply/x")
+	bad.ReplyTo = "not an address"
+	require.Equal(t, beian.CodeInvalid, beian.ErrorCode(b.sender.Send(ctx, bad)))
+}
