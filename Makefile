@@ -11,15 +11,15 @@ help: ## list the targets
 	@echo "usage: make <target>"
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-7s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: ## go vet + all tests on real PostgreSQL, a real Temporal dev server and Chromium (builds bin/temporal, installs chromium first)
+test: ## go vet + all tests (race detector on) on real PostgreSQL, a real Temporal dev server and Chromium (builds bin/temporal, installs chromium first)
 	@bash scripts/ensure-packages.sh || { echo "make test: FAILED: could not install chromium and fonts-noto-cjk (see above)" >&2; exit 1; }; \
 	cli="$$($(GO) run ./cmd/devenv temporal-cli)" || { echo "make test: FAILED: could not build bin/temporal (see above)" >&2; exit 1; }; \
 	db="$$($(GO) run ./cmd/devenv postgres)" || { echo "make test: FAILED: no PostgreSQL (see above)" >&2; exit 1; }; \
 	export DATABASE_URL="$$db" BEIAN_TEMPORAL_CLI="$$cli"; \
 	echo "make test: go vet ./..."; \
 	$(GO) vet ./... || { echo "make test: FAILED: go vet ./... found problems" >&2; exit 1; }; \
-	echo "make test: go test -count=1 -timeout 30m ./..."; \
-	$(GO) test -count=1 -timeout 30m ./... || { echo "make test: FAILED: go test ./... has failing tests (see above)" >&2; exit 1; }; \
+	echo "make test: go test -race -count=1 -timeout 40m ./..."; \
+	$(GO) test -race -count=1 -timeout 40m ./... || { echo "make test: FAILED: go test ./... has failing tests (see above)" >&2; exit 1; }; \
 	echo "make test: all tests passed"
 
 dev: ## run everything locally: API on :8080, Temporal dev server + Web UI, PostgreSQL, mail catcher

@@ -23,6 +23,7 @@ type op struct {
 // route the server serves is here and every operation here is served.
 var operations = []op{
 	{"GET", "/healthz", "存活检查", "", "", 200},
+	{"GET", "/readyz", "就绪检查：数据库、Temporal、任务队列上有工作进程（不可用时 503，附中文说明）", "", "", 200},
 	{"GET", "/api/v1/openapi.json", "本文档", "", "", 200},
 	{"GET", "/metrics", "Prometheus 指标", "", "", 200},
 	{"POST", "/api/v1/filings/check", "预检：运行全部受理规则，不做任何修改", "specialist supervisor", "FilingBody", 200},

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/health"
 	"github.com/beian/beian/metrics"
 )
 
@@ -29,6 +30,9 @@ type Deps struct {
 	// Console is the staff console (package console), mounted at /console/;
 	// nil to serve the API alone.
 	Console http.Handler
+	// Ready answers /readyz (health.Checker: Postgres, Temporal, a worker
+	// on the task queue); nil: always ready.
+	Ready http.Handler
 }
 
 // Server is the HTTP API.
@@ -72,6 +76,11 @@ func (s *Server) Routes() [][2]string {
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
+	ready := s.d.Ready
+	if ready == nil {
+		ready = &health.Checker{}
+	}
+	e.GET("/readyz", echo.WrapHandler(ready))
 	e.GET("/api/v1/openapi.json", s.openapi)
 	if s.d.Metrics != nil {
 		e.GET("/metrics", echo.WrapHandler(s.d.Metrics), s.metricsAuth)

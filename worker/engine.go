@@ -146,3 +146,19 @@ func translate(err error) error {
 	}
 	return fmt.Errorf("temporal: %w", err)
 }
+
+// TaskQueueServed reports whether a worker has polled the filing task
+// queue within the last minute (the API's readiness: a case it starts will
+// move).
+func TaskQueueServed(ctx context.Context, c client.Client) error {
+	resp, err := c.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return fmt.Errorf("describe task queue %s: %w", workflows.TaskQueue, err)
+	}
+	for _, p := range resp.GetPollers() {
+		if t := p.GetLastAccessTime(); t != nil && time.Since(t.AsTime()) < time.Minute {
+			return nil
+		}
+	}
+	return fmt.Errorf("no worker polled task queue %s in the last minute", workflows.TaskQueue)
+}

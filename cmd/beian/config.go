@@ -56,6 +56,17 @@ type Config struct {
 	SweepHomepages bool
 	// IMAP are the specialist mailboxes read for the filers' mail (R-IN-3).
 	IMAP []mailbox.Account
+	// HealthAddr is where a worker-only process serves /healthz, /readyz
+	// and /metrics (an API process serves them on HTTPAddr).
+	HealthAddr string
+	// Temporal connection security: a client certificate (mTLS), a CA for
+	// the server's certificate, the server name to verify, an API key
+	// (Temporal Cloud).
+	TemporalTLSCert, TemporalTLSKey, TemporalTLSCA, TemporalTLSServerName string
+	TemporalAPIKey                                                        string
+	// WorkerStopTimeout is how long a stopping worker lets running
+	// activities finish.
+	WorkerStopTimeout time.Duration
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -85,6 +96,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SweepHomepages:        getenv("BEIAN_SWEEP_HOMEPAGES") != "false",
 		RectifyWithin:         24 * time.Hour,
 		SMSWithin:             24 * time.Hour,
+		HealthAddr:            or(getenv("HEALTH_ADDR"), ":9090"),
+		TemporalTLSCert:       getenv("TEMPORAL_TLS_CERT_FILE"),
+		TemporalTLSKey:        getenv("TEMPORAL_TLS_KEY_FILE"),
+		TemporalTLSCA:         getenv("TEMPORAL_TLS_CA_FILE"),
+		TemporalTLSServerName: getenv("TEMPORAL_TLS_SERVER_NAME"),
+		TemporalAPIKey:        getenv("TEMPORAL_API_KEY"),
+		WorkerStopTimeout:     60 * time.Second,
 	}
 	var problems []string
 	var err error
@@ -96,7 +114,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	for name, dst := range map[string]*time.Duration{
 		"BEIAN_PURGE_AFTER": &c.PurgeAfter, "BEIAN_BUREAU_SLA": &c.BureauSLA, "BEIAN_RECTIFY_WITHIN": &c.RectifyWithin, "BEIAN_SMS_WITHIN": &c.SMSWithin,
-		"BEIAN_SESSION_IDLE": &c.SessionIdle,
+		"BEIAN_SESSION_IDLE": &c.SessionIdle, "BEIAN_WORKER_STOP_TIMEOUT": &c.WorkerStopTimeout,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -106,6 +124,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			}
 			*dst = d
 		}
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		problems = append(problems, "TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (a client certificate and its key)")
 	}
 	for _, raw := range list(getenv("BEIAN_TRUSTED_PROXIES")) {
 		p, err := netip.ParsePrefix(raw)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -38,4 +39,35 @@ func TestLoadConfigReportsEveryProblem(t *testing.T) {
 	for _, want := range []string{"DATABASE_URL", "SMTP_URL", "BEIAN_SECRET_KEY"} {
 		require.Contains(t, err.Error(), want)
 	}
+}
+
+// TestTemporalConnection: plain by default; an API key (Temporal Cloud)
+// turns TLS on with the key as credentials; a client certificate needs its
+// key; a CA file that holds no certificate is refused.
+func TestTemporalConnection(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{}))
+	require.NoError(t, err)
+	conn, creds, err := temporalConnection(c)
+	require.NoError(t, err)
+	require.Nil(t, conn.TLS)
+	require.Nil(t, creds)
+	require.Equal(t, ":9090", c.HealthAddr)
+
+	c, err = loadConfig(env(map[string]string{"TEMPORAL_API_KEY": "k-123", "TEMPORAL_TLS_SERVER_NAME": "ns.acct.tmprl.cloud"}))
+	require.NoError(t, err)
+	conn, creds, err = temporalConnection(c)
+	require.NoError(t, err)
+	require.NotNil(t, conn.TLS)
+	require.Equal(t, "ns.acct.tmprl.cloud", conn.TLS.ServerName)
+	require.NotNil(t, creds)
+
+	_, err = loadConfig(env(map[string]string{"TEMPORAL_TLS_CERT_FILE": "/x.pem"}))
+	require.ErrorContains(t, err, "TEMPORAL_TLS_KEY_FILE")
+
+	bad := t.TempDir() + "/ca.pem"
+	require.NoError(t, os.WriteFile(bad, []byte("not a certificate"), 0o600))
+	c, err = loadConfig(env(map[string]string{"TEMPORAL_TLS_CA_FILE": bad}))
+	require.NoError(t, err)
+	_, _, err = temporalConnection(c)
+	require.ErrorContains(t, err, "no PEM certificate")
 }

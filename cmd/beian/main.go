@@ -33,6 +33,7 @@ import (
 	"github.com/beian/beian/desk"
 	"github.com/beian/beian/dns"
 	"github.com/beian/beian/faq"
+	"github.com/beian/beian/health"
 	"github.com/beian/beian/homepage"
 	"github.com/beian/beian/mail"
 	"github.com/beian/beian/mailbox"
@@ -134,11 +135,17 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	conn, creds, err := temporalConnection(cfg)
+	if err != nil {
+		return err
+	}
 	tc, err := client.DialContext(ctx, client.Options{
-		HostPort:       cfg.TemporalAddress,
-		Namespace:      cfg.TemporalNamespace,
-		Logger:         sdklog.NewStructuredLogger(logger),
-		MetricsHandler: metrics.NewTemporalHandler(reg),
+		HostPort:          cfg.TemporalAddress,
+		Namespace:         cfg.TemporalNamespace,
+		Logger:            sdklog.NewStructuredLogger(logger),
+		MetricsHandler:    metrics.NewTemporalHandler(reg),
+		ConnectionOptions: conn,
+		Credentials:       creds,
 	})
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -152,6 +159,22 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 	}
 	defer resolver.Close()
 	errc := make(chan error, 2)
+	// /readyz: the database, Temporal and (for the API) a worker polling
+	// the filing task queue; 503 with a Chinese message otherwise.
+	probe := &health.Checker{
+		Checks: map[string]health.Check{
+			"postgres": func(ctx context.Context) error { return db.Pool().Ping(ctx) },
+			"temporal": func(ctx context.Context) error {
+				_, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			},
+		},
+		Messages: map[string]string{"postgres": "数据库无法连接", "temporal": "流程引擎（Temporal）无法连接", "worker": "没有工作进程在处理备案流程"},
+	}
+	if r.api {
+		probe.Checks["worker"] = func(ctx context.Context) error { return worker.TaskQueueServed(ctx, tc) }
+	}
+	defer probe.Drain()
 	if r.worker {
 		mcfg, err := mail.ParseURL(cfg.SMTPURL)
 		if err != nil {
@@ -171,7 +194,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if cfg.AccessWebhookURL != "" {
 			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}
 		}
-		w := worker.New(tc, acts, sdkworker.Options{})
+		w := worker.New(tc, acts, sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
@@ -215,6 +238,16 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			}()
 		}
 		logger.Info("worker started", "task_queue", "beian-filings", "temporal", cfg.TemporalAddress)
+		if !r.api { // a worker alone serves its probes and metrics on HEALTH_ADDR
+			hs := &http.Server{Addr: cfg.HealthAddr, Handler: health.Mux(probe, promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})), ReadHeaderTimeout: 5 * time.Second}
+			go func() {
+				logger.Info("worker health listening", "addr", cfg.HealthAddr)
+				if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					errc <- fmt.Errorf("health: %w", err)
+				}
+			}()
+			defer func() { _ = hs.Close() }()
+		}
 	}
 	if r.api {
 		bank, err := faq.Load()
@@ -246,6 +279,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			HTTP: metrics.NewHTTP(reg), Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 			MetricsToken: cfg.MetricsToken,
 			Console:      console.New(svc, logger),
+			Ready:        probe,
 		})
 		go func() { // timed-out sessions and old failed sign-ins, every ten minutes
 			t := time.NewTicker(10 * time.Minute)
@@ -271,9 +305,13 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			}
 		}()
 		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// Requests in flight finish (up to 20 s); new ones go to
+			// the other replicas, which /readyz (draining) sent them to.
+			probe.Drain()
+			sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			_ = hs.Shutdown(sctx)
+			logger.Info("api stopped")
 		}()
 	}
 	for _, f := range ready {
@@ -281,6 +319,8 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 	}
 	select {
 	case <-ctx.Done():
+		logger.Info("stopping: draining the API, letting running activities finish", "worker_stop_timeout", cfg.WorkerStopTimeout.String())
+		probe.Drain()
 		return nil
 	case err := <-errc:
 		return err
