@@ -40,6 +40,10 @@ type InboundMail struct {
 	// 3834): stored and shown, but no reply is due.
 	AutoSubmitted bool
 	Attachments   []InboundAttachment
+	// Notice is a mail to the filer about this one (refused files), saved
+	// in the same transaction as the mail under InboundMailKey(id,
+	// "rejected"), so a crash never loses it; not read back.
+	Notice *Mail `json:"-"`
 }
 
 // ReplyAlertAt is when an unanswered mail due at due alerts the specialist
@@ -113,9 +117,6 @@ type MailboxStore interface {
 	SetInboundWatched(ctx context.Context, ids []string) error
 	// UnwatchedInbound are mails whose workflow has not been started.
 	UnwatchedInbound(ctx context.Context, limit int) ([]string, error)
-	// QueueInboundNotice queues a notice about an inbound mail (its
-	// rejected attachments) unless queued before.
-	QueueInboundNotice(ctx context.Context, m Mail) error
 	// SetAttachmentChecklist records which checklist item an attachment of
 	// a case's mail is ("" clears it), audited as actor.
 	SetAttachmentChecklist(ctx context.Context, caseID, attachmentID, code, actor string) (*InboundAttachment, error)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/outage"
 )
 
 // errorBody is the one error shape of the API.
@@ -54,6 +55,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	body := errorBody{Error: errorJSON{Violations: []violationJSON{}}}
 	status := http.StatusInternalServerError
+	if o := outage.Classify(err); o != nil {
+		// Postgres restarting, Temporal unreachable: 503 in Chinese, never
+		// a 500 with a driver's words; logged with the cause.
+		s.d.Logger.WarnContext(c.Request().Context(), "dependency unavailable", "error", err.Error(), slog.String("request_id", requestIDOf(c)))
+		c.Response().Header().Set("Retry-After", "5")
+		err = o
+	}
 	var be *beian.Error
 	var he *echo.HTTPError
 	switch {

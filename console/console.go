@@ -24,6 +24,7 @@ import (
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
+	"github.com/beian/beian/outage"
 )
 
 //go:embed templates/*.html
@@ -353,6 +354,10 @@ func activeNav(path string) string {
 
 // fail shows an error that is not a form's: not found, forbidden, a failure.
 func (c *Console) fail(w http.ResponseWriter, hr *http.Request, r *request, err error) {
+	if o := outage.Classify(err); o != nil {
+		c.log.WarnContext(hr.Context(), "console: dependency unavailable", "path", hr.URL.Path, "error", err.Error())
+		err = o
+	}
 	code := beian.ErrorCode(err)
 	status := statusOf(code)
 	if status >= 500 {

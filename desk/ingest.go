@@ -20,7 +20,6 @@ import (
 // It is the handle of mailbox.Reader.Run.
 func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor, account string) error {
 	b := beian.InboundBatch{Account: account, UIDValidity: next.UIDValidity, LastUID: next.LastUID}
-	replyTo := map[string]string{} // by SHA-256: the address the filer wrote to
 	for _, f := range batch {
 		sum := sha256.Sum256(f.Raw)
 		m := beian.InboundMail{Account: account, UIDValidity: f.UIDValidity, UID: f.UID, SHA256: hex.EncodeToString(sum[:]),
@@ -41,7 +40,7 @@ func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next 
 		} else {
 			m.MessageID, m.InReplyTo, m.Subject, m.Text = msg.MessageID, msg.InReplyTo, msg.Subject, msg.Text
 			m.From, m.FromName = strings.ToLower(msg.From.Address), msg.From.Name
-			if err != nil {
+			if err != nil && !f.Truncated { // a mail cut at the cap is broken by the cut, not by the filer
 				m.Text = strings.TrimSpace(m.Text + "\n\n（邮件部分内容无法解析：" + err.Error() + "）")
 			}
 			if f.Truncated {
@@ -61,8 +60,8 @@ func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next 
 			if msg.AutoSubmitted { // an auto-reply or a report: kept, nobody answers it
 				m.AutoSubmitted, m.ReplyDueAt = true, nil
 			}
-			if len(msg.To) > 0 {
-				replyTo[m.SHA256] = strings.ToLower(msg.To[0].Address)
+			if err := s.noticeFor(ctx, &m, f.Truncated); err != nil {
+				return err
 			}
 		}
 		if m.Status == "" {
@@ -74,25 +73,11 @@ func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next 
 	if err != nil {
 		return err
 	}
-	// Files refused are the filer's to send again (R-IN-3): told at once,
-	// by the mail's workflow, which also keeps its reply deadline (R-RV-6).
+	// The mail's workflow sends its notice and keeps its reply deadline (R-RV-6).
 	var watch, idle []string
 	for i := range saved {
 		m := &saved[i]
-		notice := false
-		if m.From != "" && !m.AutoSubmitted {
-			for _, a := range m.Attachments {
-				notice = notice || a.Rejected != ""
-			}
-		}
-		if notice {
-			msg := notices.RejectedAttachments(m, replyTo[m.SHA256])
-			if err := s.Store.QueueInboundNotice(ctx, beian.Mail{Key: beian.InboundMailKey(m.ID, "rejected"), CaseID: m.CaseID,
-				To: []string{m.From}, Subject: msg.Subject, Body: msg.Body, InReplyTo: m.MessageID, ReplyTo: replyTo[m.SHA256]}); err != nil {
-				return err
-			}
-		}
-		if notice || m.ReplyDueAt != nil {
+		if m.Notice != nil || m.ReplyDueAt != nil {
 			watch = append(watch, m.ID)
 		} else {
 			idle = append(idle, m.ID) // nothing to send or to keep until a specialist matches it
@@ -102,5 +87,29 @@ func (s *Service) IngestMail(ctx context.Context, batch []mailbox.Fetched, next 
 		return err
 	}
 	s.watch(ctx, watch...)
+	return nil
+}
+
+// noticeFor prepares the notice of files refused (R-IN-3) for a mail on a
+// case: the filer sends them again to the province mailbox. A mail on no
+// case gets none (a forged sender would be mailed), nor an auto-reply.
+func (s *Service) noticeFor(ctx context.Context, m *beian.InboundMail, truncated bool) error {
+	if m.CaseID == "" || m.From == "" || m.AutoSubmitted {
+		return nil
+	}
+	refused := truncated
+	for _, a := range m.Attachments {
+		refused = refused || a.Rejected != ""
+	}
+	if !refused {
+		return nil
+	}
+	c, err := s.Store.GetCase(ctx, m.CaseID)
+	if err != nil {
+		return err
+	}
+	msg := notices.RejectedAttachments(m, c.Routing.Mailbox, truncated)
+	m.Notice = &beian.Mail{CaseID: m.CaseID, To: []string{m.From}, Subject: msg.Subject, Body: msg.Body,
+		InReplyTo: m.MessageID, ReplyTo: c.Routing.Mailbox}
 	return nil
 }

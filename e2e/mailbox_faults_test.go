@@ -460,6 +460,21 @@ func TestMailFaultOwnNoticeAndAutoReply(t *testing.T) {
 	require.NoError(t, b.db.Pool().QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE key = $1`,
 		"inbound/"+ar["id"].(string)+"/rejected").Scan(&n))
 	require.Zero(t, n)
+
+	// A stranger's mail (on no case) with a refused file gets no notice:
+	// its sender may be forged, and would be mailed.
+	imapd.Deliver(t, "JSBA", "INBOX", faultWithAttachments("", "forged@victim.example", "Invoice", "forged-1@victim.example",
+		"see attachment", faultPart{"invoice.pdf", "application/pdf", faultEXE()}))
+	faultWait(t, 20*time.Second, "the stranger's mail recorded", func() bool {
+		for _, it := range faultList(t, b, "?status=unmatched") {
+			if it.(map[string]any)["from"] == "forged@victim.example" {
+				return true
+			}
+		}
+		return false
+	})
+	require.NoError(t, b.db.Pool().QueryRow(ctx, `SELECT count(*) FROM mail_outbox WHERE 'forged@victim.example' = ANY(recipients)`).Scan(&n))
+	require.Zero(t, n, "no notice to a sender on no case")
 }
 
 // faultReader is a mailbox.Reader running for one Dovecot user into the

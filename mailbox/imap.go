@@ -21,8 +21,9 @@ import (
 const (
 	// DefaultMailbox is the mailbox read when Account.Mailbox is empty.
 	DefaultMailbox = "INBOX"
-	// DefaultMaxMessage is the cap on a whole message (25 MiB).
-	DefaultMaxMessage = 25 << 20
+	// DefaultMaxMessage is the cap on a whole message (32 MiB): a 20 MiB
+	// attachment (mailparse's cap) fits in base64 with room to spare.
+	DefaultMaxMessage = 32 << 20
 	// DefaultPoll is how often Run looks on a server without IDLE.
 	DefaultPoll = 30 * time.Second
 	// DefaultDialTimeout bounds connecting.
@@ -116,7 +117,7 @@ type Fetched struct {
 type Reader struct {
 	Account Account
 	// MaxMessage caps Raw: bigger messages are fetched headers-only with
-	// Truncated set; zero means DefaultMaxMessage (25 MiB).
+	// Truncated set; zero means DefaultMaxMessage (32 MiB).
 	MaxMessage int64
 	// Poll is how often Run looks for new mail on a server without IDLE;
 	// zero means DefaultPoll (30 s).

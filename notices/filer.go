@@ -105,20 +105,32 @@ func PublicSecurityOverdueAlert(c *beian.Case, p *beian.PublicSecurity) Message 
 
 // RejectedAttachments tells a filer which files of their mail were not
 // accepted and why (R-IN-3), so they can send them again.
-func RejectedAttachments(m *beian.InboundMail, mailbox string) Message {
+func RejectedAttachments(m *beian.InboundMail, mailbox string, truncated bool) Message {
 	var b strings.Builder
 	b.WriteString("您好！\n\n我们收到了您")
-	fmt.Fprintf(&b, " %s 发送的邮件「%s」，但以下附件未能接收：\n", m.ReceivedAt.In(shanghai).Format(TimeLayout), orElse(m.Subject, "（无主题）"))
-	for _, a := range m.Attachments {
-		if a.Rejected != "" {
-			fmt.Fprintf(&b, "  · %s：%s\n", orElse(a.Name, "（无文件名）"), a.Rejected)
+	when := m.ReceivedAt.In(shanghai).Format(TimeLayout)
+	accepted := 0
+	if truncated {
+		fmt.Fprintf(&b, " %s 发送的邮件「%s」，但整封邮件超过大小上限，附件均未能接收。\n", when, orElse(m.Subject, "（无主题）"))
+	} else {
+		fmt.Fprintf(&b, " %s 发送的邮件「%s」，但以下附件未能接收：\n", when, orElse(m.Subject, "（无主题）"))
+		for _, a := range m.Attachments {
+			if a.Rejected != "" {
+				fmt.Fprintf(&b, "  · %s：%s\n", orElse(a.Name, "（无文件名）"), a.Rejected)
+			} else {
+				accepted++
+			}
 		}
 	}
 	b.WriteString("\n请将这些材料转为 PDF 或 JPG 格式（每个文件不超过 20MB，可分多封邮件）后重新发送")
 	if mailbox != "" {
 		b.WriteString("至 " + mailbox)
 	}
-	b.WriteString("，邮件主题保持「网站主办者全称+备案域名」。其余附件已收到。\n\n网站备案组\n（本邮件由备案系统发出）\n")
+	b.WriteString("，邮件主题保持「网站主办者全称+备案域名」。")
+	if accepted > 0 {
+		b.WriteString("其余附件已收到。")
+	}
+	b.WriteString("\n\n网站备案组\n（本邮件由备案系统发出）\n")
 	return Message{Subject: "Re: " + orElse(m.Subject, "您的来信") + "（部分附件未接收）", Body: b.String()}
 }
 

@@ -54,6 +54,13 @@ func (db *DB) SaveInbound(ctx context.Context, b beian.InboundBatch) ([]beian.In
 					return fmt.Errorf("save attachment: %w", err)
 				}
 			}
+			if m.Notice != nil {
+				n := *m.Notice
+				n.Key, n.CaseID = beian.InboundMailKey(id, "rejected"), m.CaseID
+				if err := insertMail(ctx, tx, &n); err != nil {
+					return err
+				}
+			}
 			if m.CaseID != "" {
 				if _, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, 'mail_received', 'mailbox', $3)`,
 					m.CaseID, m.ReceivedAt, fmt.Sprintf("收到邮件「%s」（%s，%d 个附件）", m.Subject, m.From, len(m.Attachments))); err != nil {
@@ -312,10 +319,6 @@ func (db *DB) UnwatchedInbound(ctx context.Context, limit int) ([]string, error)
 	return ids, nil
 }
 
-// QueueInboundNotice queues a notice about an inbound mail once.
-func (db *DB) QueueInboundNotice(ctx context.Context, m beian.Mail) error {
-	return db.inTx(ctx, func(tx pgx.Tx) error { return insertMail(ctx, tx, &m) })
-}
 
 // SetAttachmentChecklist records which checklist item an attachment is.
 func (db *DB) SetAttachmentChecklist(ctx context.Context, caseID, attachmentID, code, actor string) (*beian.InboundAttachment, error) {
