@@ -319,7 +319,6 @@ func (db *DB) UnwatchedInbound(ctx context.Context, limit int) ([]string, error)
 	return ids, nil
 }
 
-
 // SetAttachmentChecklist records which checklist item an attachment is.
 func (db *DB) SetAttachmentChecklist(ctx context.Context, caseID, attachmentID, code, actor string) (*beian.InboundAttachment, error) {
 	notFound := beian.Errorf(beian.CodeNotFound, "附件 %s 不存在", attachmentID)
