@@ -5,6 +5,8 @@
 //	                                   # else 127.0.0.1:5432, else a private cluster in .data/pg
 //	go run ./cmd/devenv stop-postgres  # stop the private cluster in .data/pg, if running
 //	go run ./cmd/devenv temporal-cli   # the path of bin/temporal, built from tools/ if needed
+//	go run ./cmd/devenv temporal-server # the frontend host:port of a Temporal server on
+//	                                   # PostgreSQL (bin/temporal-server); serves until interrupted
 package main
 
 import (
@@ -21,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/beian/beian/devenv"
+	"github.com/beian/beian/workflows"
 )
 
 const modulePath = "github.com/beian/beian"
@@ -58,6 +61,11 @@ commands:
                  server on 127.0.0.1:5432, else a private cluster in <data>/pg
   stop-postgres  stop the private cluster in <data>/pg, if it runs
   temporal-cli   print the path of bin/temporal, building it from tools/ if missing
+  temporal-server
+                 run the Temporal server (bin/temporal-server, built from tools/ if
+                 missing) on the PostgreSQL of the postgres command, databases
+                 temporal_dev and temporal_visibility_dev, state in <data>/temporal-server;
+                 print its frontend host:port, serve until interrupted
 
 flags:
 `)
@@ -111,8 +119,35 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (string, error) {
 		return "stopped", nil
 	case "temporal-cli":
 		return devenv.TemporalCLI(cfg.root)
+	case "temporal-server":
+		pg := cfg
+		pg.command = "postgres"
+		db, err := run(ctx, pg, log)
+		if err != nil {
+			return "", err
+		}
+		srv, err := devenv.EnsureTemporalServer(ctx, devenv.TemporalServerOptions{
+			Root:             cfg.root,
+			DatabaseURL:      db,
+			Dir:              filepath.Join(cfg.dataDir, "temporal-server"),
+			SearchAttributes: workflows.SearchAttributeTypes,
+			Log:              log,
+		})
+		if err != nil {
+			return "", err
+		}
+		fmt.Println(srv.Addr)
+		select {
+		case <-ctx.Done():
+			if err := srv.Stop(); err != nil {
+				return "", err
+			}
+			return "stopped", nil
+		case <-srv.Done():
+			return "", srv.Err()
+		}
 	default:
-		return "", fmt.Errorf("unknown command %q (want postgres, stop-postgres or temporal-cli)", cfg.command)
+		return "", fmt.Errorf("unknown command %q (want postgres, stop-postgres, temporal-cli or temporal-server)", cfg.command)
 	}
 }
 
