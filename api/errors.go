@@ -60,6 +60,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// a 500 with a driver's words; logged with the cause.
 		s.d.Logger.WarnContext(c.Request().Context(), "dependency unavailable", "error", err.Error(), slog.String("request_id", requestIDOf(c)))
 		c.Response().Header().Set("Retry-After", "5")
+		s.d.HTTP.Outage(outage.Dependency(err))
 		err = o
 	}
 	var be *beian.Error

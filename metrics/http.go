@@ -14,6 +14,9 @@ import (
 const (
 	HTTPRequestsName = "beian_http_requests_total"
 	HTTPDurationName = "beian_http_request_duration_seconds"
+	// OutagesName counts requests answered 503 because a dependency was
+	// down, by dependency ("postgres", "temporal"): the on-call's first look.
+	OutagesName = "beian_dependency_unavailable_total"
 )
 
 // HTTP records the HTTP API's requests: HTTPRequestsName{method,route,status}
@@ -23,6 +26,7 @@ const (
 type HTTP struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	outages  *prometheus.CounterVec
 }
 
 // NewHTTP returns an HTTP whose metrics are registered in reg. Calling it
@@ -41,10 +45,15 @@ func NewHTTP(reg prometheus.Registerer) *HTTP {
 			Help:    "Duration of HTTP requests served by the beian API, by method and route pattern.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
+		outages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: OutagesName,
+			Help: "Requests answered 503 UNAVAILABLE because a dependency was down, by dependency.",
+		}, []string{"dependency"}),
 	}
 	if reg != nil {
 		h.requests = registerOrExisting(reg, h.requests)
 		h.duration = registerOrExisting(reg, h.duration)
+		h.outages = registerOrExisting(reg, h.outages)
 	}
 	return h
 }
@@ -76,5 +85,15 @@ func (h *HTTP) Observe(method, route string, status int, d time.Duration) {
 	}
 	if o, err := h.duration.GetMetricWithLabelValues(method, route); err == nil {
 		o.Observe(d.Seconds())
+	}
+}
+
+// Outage counts one request that met dependency down.
+func (h *HTTP) Outage(dependency string) {
+	if h == nil {
+		return
+	}
+	if c, err := h.outages.GetMetricWithLabelValues(dependency); err == nil {
+		c.Inc()
 	}
 }

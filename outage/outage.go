@@ -26,20 +26,32 @@ const (
 
 // Classify returns a CodeUnavailable error for an outage, else nil.
 func Classify(err error) *beian.Error {
-	if err == nil {
-		return nil
-	}
-	var be *beian.Error
-	if errors.As(err, &be) {
-		return nil // already a domain error with its own code
-	}
-	if database(err) {
+	switch Dependency(err) {
+	case "postgres":
 		return &beian.Error{Code: beian.CodeUnavailable, Message: DatabaseMessage}
-	}
-	if temporal(err) {
+	case "temporal":
 		return &beian.Error{Code: beian.CodeUnavailable, Message: TemporalMessage}
 	}
 	return nil
+}
+
+// Dependency names the dependency an outage error is of ("postgres",
+// "temporal"), or "" when err is not an outage.
+func Dependency(err error) string {
+	if err == nil {
+		return ""
+	}
+	var be *beian.Error
+	if errors.As(err, &be) {
+		return "" // already a domain error with its own code
+	}
+	if database(err) {
+		return "postgres"
+	}
+	if temporal(err) {
+		return "temporal"
+	}
+	return ""
 }
 
 func database(err error) bool {
