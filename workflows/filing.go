@@ -42,6 +42,7 @@ type filing struct {
 	mu      workflow.Mutex
 	changed workflow.Channel // wakes the main loop after a transition
 	pending []Dispatch       // background activity calls still running
+	at      time.Time        // the time of a deadline being applied late
 	logger  interface {
 		Info(string, ...any)
 		Warn(string, ...any)
@@ -215,6 +216,7 @@ func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
 	defer cancelTimer()
 	sel := workflow.NewSelector(ctx)
 	fired := ""
+	var firedAt time.Time
 	if at, event, summary, ok := w.nextTimer(); ok {
 		d := at.Sub(workflow.Now(ctx))
 		if d < time.Millisecond {
@@ -223,7 +225,7 @@ func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
 		t := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
 		sel.AddFuture(t, func(f workflow.Future) {
 			if f.Get(ctx, nil) == nil {
-				fired = event
+				fired, firedAt = event, at
 			}
 		})
 	}
@@ -252,7 +254,7 @@ func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
 		w.onLinked(ctx, linked)
 	}
 	if fired != "" {
-		if _, err := w.timerFired(ctx, fired); err != nil {
+		if _, err := w.timerFired(ctx, fired, firedAt); err != nil {
 			return err
 		}
 	}
@@ -260,8 +262,9 @@ func (w *filing) waitOnce(ctx workflow.Context, signals signalSet) error {
 }
 
 // timerFired applies a deadline's consequence, unless a transition that ran
-// meanwhile made it moot.
-func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
+// meanwhile made it moot. The timeline keeps the deadline's own time: a
+// worker that was down across it applies it late, but as of then.
+func (w *filing) timerFired(ctx workflow.Context, event string, at time.Time) (State, error) {
 	if err := w.mu.Lock(ctx); err != nil {
 		return w.st, err
 	}
@@ -285,6 +288,10 @@ func (w *filing) timerFired(ctx workflow.Context, event string) (State, error) {
 			event = d.Event
 		}
 		req.Reason = d.Detail
+	}
+	if workflow.GetVersion(ctx, "deadline-keeps-its-time", workflow.DefaultVersion, 1) == 1 && !at.IsZero() && at.Before(workflow.Now(ctx)) {
+		w.at = at
+		defer func() { w.at = time.Time{} }()
 	}
 	return w.transitionLocked(ctx, event, req)
 }
@@ -493,7 +500,11 @@ func (w *filing) transitionLocked(ctx workflow.Context, action string, req Actio
 		},
 	})
 	var res ApplyResult
-	in := ApplyInput{CaseID: w.in.CaseID, Seq: w.st.Seq, Action: action, Request: req, At: workflow.Now(ctx)}
+	now := workflow.Now(ctx)
+	if !w.at.IsZero() { // a deadline applied late keeps its own time
+		now = w.at
+	}
+	in := ApplyInput{CaseID: w.in.CaseID, Seq: w.st.Seq, Action: action, Request: req, At: now}
 	if err := workflow.ExecuteActivity(actx, ActivityApply, in).Get(ctx, &res); err != nil {
 		return w.st, unwrapActivityError(err)
 	}
