@@ -26,6 +26,10 @@ type Checker struct {
 	Messages map[string]string
 	// Timeout bounds all checks of one probe; 2 s when zero.
 	Timeout time.Duration
+	// Advisory checks are reported but do not make the probe fail: a
+	// missing worker is worth showing, but every API replica leaving the
+	// load balancer for it would darken the console too.
+	Advisory map[string]bool
 
 	draining atomic.Bool
 }
@@ -61,7 +65,9 @@ func (c *Checker) Run(ctx context.Context) Result {
 			defer mu.Unlock()
 			if err != nil {
 				res.Checks[name] = err.Error()
-				res.Status = "unavailable"
+				if !c.Advisory[name] {
+					res.Status = "unavailable"
+				}
 				return
 			}
 			res.Checks[name] = "ok"
@@ -71,7 +77,7 @@ func (c *Checker) Run(ctx context.Context) Result {
 	if res.Status != "ok" {
 		var names []string
 		for name, v := range res.Checks {
-			if v != "ok" {
+			if v != "ok" && !c.Advisory[name] {
 				names = append(names, name)
 			}
 		}

@@ -38,13 +38,16 @@ func TestReadiness(t *testing.T) {
 				return nil
 			},
 			"temporal": func(context.Context) error { return nil },
+			"worker":   func(context.Context) error { return errors.New("no worker polled") },
 		},
 		Messages: map[string]string{"postgres": "数据库无法连接"},
+		Advisory: map[string]bool{"worker": true},
 	}
 	m := health.Mux(c, nil)
 	code, res := probe(t, m, "/readyz")
-	require.Equal(t, 200, code)
+	require.Equal(t, 200, code, "an advisory check failing does not fail the probe")
 	require.Equal(t, "ok", res.Checks["postgres"])
+	require.Equal(t, "no worker polled", res.Checks["worker"], "but it is reported")
 	pgDown = true
 	code, res = probe(t, m, "/readyz")
 	require.Equal(t, 503, code)

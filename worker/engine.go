@@ -147,9 +147,17 @@ func translate(err error) error {
 	return fmt.Errorf("temporal: %w", err)
 }
 
+// TaskQueueReachable reports whether the filing task queue answers.
+func TaskQueueReachable(ctx context.Context, c client.Client) error {
+	_, err := c.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return fmt.Errorf("describe task queue %s: %w", workflows.TaskQueue, err)
+	}
+	return nil
+}
+
 // TaskQueueServed reports whether a worker has polled the filing task
-// queue within the last minute (the API's readiness: a case it starts will
-// move).
+// queue within the last minute: a case the API starts will move.
 func TaskQueueServed(ctx context.Context, c client.Client) error {
 	resp, err := c.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
 	if err != nil {

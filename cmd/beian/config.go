@@ -67,6 +67,9 @@ type Config struct {
 	// WorkerStopTimeout is how long a stopping worker lets running
 	// activities finish.
 	WorkerStopTimeout time.Duration
+	// DrainDelay is how long a stopping API answers /readyz 503 before it
+	// stops accepting connections, so load balancers take it out first.
+	DrainDelay time.Duration
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -103,6 +106,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TemporalTLSServerName: getenv("TEMPORAL_TLS_SERVER_NAME"),
 		TemporalAPIKey:        getenv("TEMPORAL_API_KEY"),
 		WorkerStopTimeout:     60 * time.Second,
+		DrainDelay:            5 * time.Second,
 	}
 	var problems []string
 	var err error
@@ -114,7 +118,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	for name, dst := range map[string]*time.Duration{
 		"BEIAN_PURGE_AFTER": &c.PurgeAfter, "BEIAN_BUREAU_SLA": &c.BureauSLA, "BEIAN_RECTIFY_WITHIN": &c.RectifyWithin, "BEIAN_SMS_WITHIN": &c.SMSWithin,
-		"BEIAN_SESSION_IDLE": &c.SessionIdle, "BEIAN_WORKER_STOP_TIMEOUT": &c.WorkerStopTimeout,
+		"BEIAN_SESSION_IDLE": &c.SessionIdle, "BEIAN_WORKER_STOP_TIMEOUT": &c.WorkerStopTimeout, "BEIAN_DRAIN_DELAY": &c.DrainDelay,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)

@@ -158,6 +158,7 @@ func dev(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		say("")
 		say("Try:  curl -H 'Authorization: Bearer %s' %s/api/v1/filings", cfg.Tokens[0].Token, base)
 	}
+	cfg.DrainDelay = 0 // one machine, no load balancer to tell
 	return run(ctx, cfg, logger, roles{api: true, worker: true}, ready)
 }
 

@@ -169,10 +169,14 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 				return err
 			},
 		},
-		Messages: map[string]string{"postgres": "数据库无法连接", "temporal": "流程引擎（Temporal）无法连接", "worker": "没有工作进程在处理备案流程"},
+		Messages: map[string]string{"postgres": "数据库无法连接", "temporal": "流程引擎（Temporal）无法连接", "task_queue": "备案流程的任务队列无法访问"},
 	}
 	if r.api {
+		probe.Checks["task_queue"] = func(ctx context.Context) error { return worker.TaskQueueReachable(ctx, tc) }
+		// No worker polling is shown, not fatal: every API replica leaving
+		// the load balancer for it would darken the console as well.
 		probe.Checks["worker"] = func(ctx context.Context) error { return worker.TaskQueueServed(ctx, tc) }
+		probe.Advisory = map[string]bool{"worker": true}
 	}
 	defer probe.Drain()
 	if r.worker {
@@ -308,6 +312,8 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 			// Requests in flight finish (up to 20 s); new ones go to
 			// the other replicas, which /readyz (draining) sent them to.
 			probe.Drain()
+			// The load balancer sees /readyz fail before the listener closes.
+			time.Sleep(cfg.DrainDelay)
 			sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			_ = hs.Shutdown(sctx)
