@@ -56,8 +56,21 @@ func (s *Server) createFiling(c echo.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	cs, warning, err := s.desk.Create(c.Request().Context(), s.actor(c), caseFromBody(b), b.FilingPassword, b.Overrides)
+	who := s.actor(c)
+	in := caseFromBody(b)
+	key := idemKey(c)
+	if key != "" {
+		in.ID = desk.KeyID(who.Name, key)
+	}
+	cs, warning, err := s.desk.Create(c.Request().Context(), who, in, b.FilingPassword, b.Overrides)
 	if err != nil {
+		if key != "" { // made by this very key before its answer was lost
+			if prev, perr := s.desk.Case(c.Request().Context(), in.ID); perr == nil && prev.CreatedBy == who.Name {
+				c.Set(ctxCaseID, prev.ID)
+				c.Response().Header().Set("Idempotent-Replayed", "true")
+				return s.respondCase(c, prev.ID, http.StatusCreated)
+			}
+		}
 		return err
 	}
 	c.Set(ctxCaseID, cs.ID)

@@ -7,6 +7,7 @@ package desk
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -148,6 +149,16 @@ var Shanghai = func() *time.Location {
 func (s *Service) Today() string { return s.now().In(Shanghai).Format("2006-01-02") }
 
 // NewID returns a random (version 4) UUID.
+// KeyID is the case ID an Idempotency-Key of actor names: a create retried
+// after its answer was lost (the database restarting under it) finds the
+// case it made, instead of a DOMAIN_CONFLICT with itself.
+func KeyID(actor, key string) string {
+	b := sha256.Sum256([]byte("beian-case\x00" + actor + "\x00" + key))
+	b[6] = b[6]&0x0f | 0x50 // a name-based UUID (version 5 layout)
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
 func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])

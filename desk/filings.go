@@ -235,7 +235,18 @@ func (s *Service) Act(ctx context.Context, who Actor, caseID string, a beian.Act
 	}
 	actx, cancel := context.WithTimeout(ctx, actTimeout)
 	defer cancel()
-	if _, err := s.Engine.Act(actx, caseID, a, req, updateID); err != nil {
+	_, err := s.Engine.Act(actx, caseID, a, req, updateID)
+	if errors.Is(err, workflows.ErrNoWorkflow) {
+		// Saved while Temporal was down and not started yet by the
+		// reconciler: start it now (as the reconciler would) and act.
+		if cs, gerr := s.Store.GetCase(ctx, caseID); gerr == nil && !cs.Status.Terminal() {
+			if serr := s.Engine.Start(actx, workflows.InputFor(cs)); serr == nil {
+				s.Logger.InfoContext(ctx, "started the workflow of a case saved without one", "case_id", caseID)
+				_, err = s.Engine.Act(actx, caseID, a, req, updateID)
+			}
+		}
+	}
+	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil {
 			return ErrActPending
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
@@ -177,8 +179,9 @@ type TemporalServerOptions struct {
 	// DynamicConfig adds to or overrides the dynamic config values written
 	// to Dir/config/dynamicconfig.yaml (key → value, for every constraint).
 	DynamicConfig map[string]any
-	// StartTimeout bounds each start until the namespace and search
-	// attributes answer (default 3 minutes, or ctx's deadline if sooner).
+	// StartTimeout bounds each start until the server is ready: namespace,
+	// search attributes and history shards answer (default 3 minutes, or
+	// ctx's deadline if sooner).
 	StartTimeout time.Duration
 	// StopTimeout is how long Stop waits after SIGTERM before SIGKILL
 	// (default 30 seconds).
@@ -205,7 +208,7 @@ func (p TemporalServerPorts) list() []int {
 func (p TemporalServerPorts) allFree() bool {
 	seen := map[int]bool{}
 	for _, port := range p.list() {
-		if port <= 0 || port > 65535 || seen[port] || !portFree(port) {
+		if port <= 0 || port > maxServerPort || seen[port] || !portFree(port) {
 			return false
 		}
 		seen[port] = true
@@ -213,8 +216,14 @@ func (p TemporalServerPorts) allFree() bool {
 	return true
 }
 
-// freeServerPorts picks nine distinct free ports, holding each open until
-// all are chosen so that none is picked twice.
+// maxServerPort bounds the server's ports: PostgreSQL's cluster_membership
+// table keeps a service's port in a smallint, so a port above 32767 makes
+// the server fail at start ("out of range for type smallint").
+const maxServerPort = 32767
+
+// freeServerPorts picks nine distinct free ports in 10000-32767 (below the
+// kernel's ephemeral range, so that no outgoing connection takes one),
+// holding each open until all are chosen so that none is picked twice.
 func freeServerPorts() (TemporalServerPorts, error) {
 	var ls []net.Listener
 	defer func() {
@@ -222,14 +231,18 @@ func freeServerPorts() (TemporalServerPorts, error) {
 			l.Close()
 		}
 	}()
-	ports := make([]int, 9)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports := make([]int, 0, 9)
+	for tries := 0; len(ports) < 9; tries++ {
+		if tries > 1000 {
+			return TemporalServerPorts{}, errors.New("find free ports for the Temporal server: none free in 10000-32767")
+		}
+		port := 10000 + rand.IntN(maxServerPort-10000+1)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
-			return TemporalServerPorts{}, fmt.Errorf("find a free port: %w", err)
+			continue
 		}
 		ls = append(ls, l)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
+		ports = append(ports, port)
 	}
 	return TemporalServerPorts{
 		Frontend: ports[0], FrontendMembership: ports[1], FrontendHTTP: ports[2],
@@ -282,8 +295,8 @@ var dbSuffixRe = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 // writes the server's config under opts.Dir (numHistoryShards, every
 // service on 127.0.0.1, single cluster, noop DC redirection, dynamic
 // config), starts bin/temporal-server, and returns once the frontend
-// answers, the namespace exists and its search attributes are registered
-// and queryable. The server runs until Stop, or until the calling process
+// answers, the namespace exists, its search attributes are registered and
+// queryable, and the history shards answer. The server runs until Stop, or until the calling process
 // dies (it gets SIGTERM then). On failure the error carries the tail of the
 // server's output.
 func EnsureTemporalServer(ctx context.Context, opts TemporalServerOptions) (*TemporalServer, error) {
@@ -294,6 +307,10 @@ func EnsureTemporalServer(ctx context.Context, opts TemporalServerOptions) (*Tem
 	if opts.DatabaseURL == "" {
 		return nil, errors.New("temporal server: DatabaseURL must be set")
 	}
+	var err error
+	if opts.Root, err = filepath.Abs(opts.Root); err != nil {
+		return nil, err
+	}
 	if opts.DBSuffix == "" {
 		opts.DBSuffix = "dev"
 	}
@@ -302,6 +319,9 @@ func EnsureTemporalServer(ctx context.Context, opts TemporalServerOptions) (*Tem
 	}
 	if opts.Dir == "" {
 		opts.Dir = filepath.Join(opts.Root, ".data", "temporal-server", opts.DBSuffix)
+	}
+	if opts.Dir, err = filepath.Abs(opts.Dir); err != nil { // the server runs in Dir
+		return nil, err
 	}
 	if opts.NumHistoryShards <= 0 {
 		opts.NumHistoryShards = 4
@@ -327,7 +347,6 @@ func EnsureTemporalServer(ctx context.Context, opts TemporalServerOptions) (*Tem
 		opts:         opts,
 		log:          log,
 	}
-	var err error
 	if s.saNames, s.probeSQL, err = searchAttributeProbe(opts.SearchAttributes); err != nil {
 		return nil, err
 	}
@@ -381,10 +400,11 @@ func EnsureTemporalServer(ctx context.Context, opts TemporalServerOptions) (*Tem
 		if err == nil {
 			return s, nil
 		}
-		if fixed || attempt == 3 || ctx.Err() != nil || !errors.Is(err, errExitedEarly) {
+		if fixed || attempt == 3 || ctx.Err() != nil || !errors.Is(err, errExitedEarly) ||
+			!strings.Contains(err.Error(), "address already in use") {
 			return nil, err
 		}
-		log.Warn("Temporal server exited while starting; retrying on new ports", "attempt", attempt, "err", err)
+		log.Warn("Temporal server could not bind its ports; retrying on new ones", "attempt", attempt, "err", err)
 		if s.Ports, err = freeServerPorts(); err != nil {
 			return nil, err
 		}
@@ -407,7 +427,9 @@ func (s *TemporalServer) Start(ctx context.Context) error {
 			return nil
 		}
 	}
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Ports.Frontend))
+	if addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Ports.Frontend)); addr != s.Addr {
+		s.Addr = addr // only on the first start: readers of Addr must not race a restart
+	}
 	logFile, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("open temporal server log: %w", err)
@@ -518,8 +540,51 @@ func (s *TemporalServer) Err() error {
 	}
 }
 
+// LogTail returns the last n lines of LogFile (all runs), JSON lines
+// shortened to "ts level msg key=value..." without stack traces.
+func (s *TemporalServer) LogTail(n int) string {
+	b, err := os.ReadFile(s.LogFile)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", s.LogFile, err)
+	}
+	if len(b) > 1<<20 {
+		b = b[len(b)-1<<20:]
+	}
+	return tail(compactServerLog(string(b)), n)
+}
+
 func (p *serverProc) outputTail(logFile string) string {
-	return "last lines of its output (" + logFile + "):\n" + tail(p.out.String(), 30)
+	return "last lines of its output, without stack traces (" + logFile + "):\n" + tail(compactServerLog(p.out.String()), 20)
+}
+
+// compactServerLog rewrites the server's JSON log lines as
+// "level msg key=value ..." without the stack traces and source locations
+// that make each line kilobytes long; other lines stay as they are.
+func compactServerLog(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		var m map[string]any
+		if !strings.HasPrefix(line, "{") || json.Unmarshal([]byte(line), &m) != nil {
+			b.WriteString(line)
+			b.WriteByte('\n')
+			continue
+		}
+		fmt.Fprintf(&b, "%v %v %q", m["ts"], m["level"], m["msg"])
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			switch k {
+			case "ts", "level", "msg", "stacktrace", "logging-call-at":
+			default:
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s=%v", k, m[k])
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // waitReady waits until the frontend answers, the namespace exists with all
@@ -590,7 +655,7 @@ func (s *TemporalServer) readyStep(ctx context.Context, c *client.Client, step *
 		return errors.New("just registered")
 	}
 	if len(s.saNames) == 0 {
-		return nil
+		return s.historyReady(actx, ws, step)
 	}
 	*step = "search attributes"
 	missing, err := missingSearchAttributesIn(actx, *c, s.Namespace, s.saNames)
@@ -615,8 +680,29 @@ func (s *TemporalServer) readyStep(ctx context.Context, c *client.Client, step *
 	// Visibility queries and workflow starts resolve custom search
 	// attributes through the namespace cache, which lags the registration.
 	*step = "visibility query on the search attributes"
-	_, err = ws.CountWorkflowExecutions(actx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: s.Namespace, Query: s.probeSQL})
-	return err
+	if _, err = ws.CountWorkflowExecutions(actx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: s.Namespace, Query: s.probeSQL}); err != nil {
+		return err
+	}
+	return s.historyReady(actx, ws, step)
+}
+
+// historyReady asks the history service about workflows that do not exist,
+// with IDs spread over (almost surely) every shard: each answer "not found"
+// means the shard is owned and loaded, so that a start or a timer does not
+// wait for it.
+func (s *TemporalServer) historyReady(ctx context.Context, ws workflowservice.WorkflowServiceClient, step *string) error {
+	*step = "history shards"
+	for i := range min(8*s.opts.NumHistoryShards, 256) {
+		_, err := ws.DescribeWorkflowExecution(ctx, &workflowservice.DescribeWorkflowExecutionRequest{
+			Namespace: s.Namespace,
+			Execution: &commonpb.WorkflowExecution{WorkflowId: fmt.Sprintf("devenv-readiness-probe-%d", i)},
+		})
+		var nf *serviceerror.NotFound
+		if err == nil || !errors.As(err, &nf) {
+			return fmt.Errorf("describe a missing workflow: want not found, got %v", err)
+		}
+	}
+	return nil
 }
 
 func missingSearchAttributesIn(ctx context.Context, c client.Client, namespace string, names []string) ([]string, error) {

@@ -142,7 +142,7 @@ func translate(err error) error {
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		return beian.Errorf(beian.CodeInvalidState, "该备案申请的流程已结束，不能再执行此操作")
+		return workflows.ErrNoWorkflow
 	}
 	return fmt.Errorf("temporal: %w", err)
 }

@@ -48,6 +48,11 @@ var SearchAttributeTypes = map[string]string{
 	"BeianBureauDue":      "Datetime",
 }
 
+// ErrNoWorkflow is the answer of an action on a case whose workflow is not
+// running: ended, or never started (saved while Temporal was down, before
+// the reconciler started it).
+var ErrNoWorkflow = &beian.Error{Code: beian.CodeInvalidState, Message: "该备案申请的流程已结束，不能再执行此操作"}
+
 // WorkflowID is the workflow ID of the case with the given ID.
 func WorkflowID(caseID string) string { return "filing-" + caseID }
 
