@@ -5,7 +5,7 @@ export GOTOOLCHAIN := local
 GO ?= go
 .DEFAULT_GOAL := help
 
-.PHONY: help test dev build tools bench clean
+.PHONY: help test test-prod dev build tools bench clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -21,6 +21,14 @@ test: ## go vet + all tests (race detector on) on real PostgreSQL, a real Tempor
 	echo "make test: go test -race -count=1 -timeout 40m ./..."; \
 	$(GO) test -race -count=1 -timeout 40m ./... || { echo "make test: FAILED: go test ./... has failing tests (see above)" >&2; exit 1; }; \
 	echo "make test: all tests passed"
+
+test-prod: ## the fault suite on the production topology: Temporal server on PostgreSQL (built from tools/), beian api and worker as processes, faults injected (race detector on)
+	@cli="$$($(GO) run ./cmd/devenv temporal-cli)" || { echo "make test-prod: FAILED: could not build bin/temporal (see above)" >&2; exit 1; }; \
+	db="$$($(GO) run ./cmd/devenv postgres)" || { echo "make test-prod: FAILED: no PostgreSQL (see above)" >&2; exit 1; }; \
+	export DATABASE_URL="$$db" BEIAN_TEMPORAL_CLI="$$cli"; \
+	echo "make test-prod: go test -tags prod -race -count=1 -timeout 40m ./prodtest/"; \
+	$(GO) test -tags prod -race -count=1 -timeout 40m ./prodtest/ || { echo "make test-prod: FAILED: a fault scenario failed (see above)" >&2; exit 1; }; \
+	echo "make test-prod: every fault scenario passed"
 
 dev: ## run everything locally: API on :8080, Temporal dev server + Web UI, PostgreSQL, mail catcher
 	$(GO) run ./cmd/beian dev
