@@ -79,24 +79,24 @@ func (a actionSample) took() time.Duration { return a.end.Sub(a.start) }
 
 // phases of one update, from the workflow's history (server time; the
 // dev server runs on this machine's clock, so they compare with the
-// client's): when the workflow task that accepted it was scheduled, when
-// it was accepted, the activity it ran (scheduled, started, completed),
-// and when the update completed.
+// client's): the workflow task that accepted it (scheduled, started by the
+// worker, accepted), the activity it ran (scheduled, started, closed), and
+// the workflow task that completed it (scheduled, started, completed).
 type phases struct {
-	name                                 string
-	wftScheduled, accepted               time.Time
-	actScheduled, actStarted, actClosed  time.Time
-	completed                            time.Time
-	actScheduledID, acceptedID, wftCompl int64
+	name                                  string
+	wft1Scheduled, wft1Started, accepted  time.Time
+	actScheduled, actStarted, actClosed   time.Time
+	wft2Scheduled, wft2Started, completed time.Time
+	actScheduledID, acceptedID, wftCompl  int64
 }
 
 // historyPhases reads the updates of a workflow, in the order they were
-// accepted, with the activity named activity that each scheduled in the
-// workflow task that accepted it.
+// accepted, with the activity named activityName that each scheduled in
+// the workflow task that accepted it.
 func historyPhases(t *testing.T, c client.Client, workflowID, activityName string) []*phases {
 	t.Helper()
 	var out []*phases
-	var lastScheduled time.Time
+	var lastScheduled, lastStarted time.Time
 	var lastCompleted int64
 	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
@@ -106,12 +106,15 @@ func historyPhases(t *testing.T, c client.Client, workflowID, activityName strin
 		switch e.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
 			lastScheduled = at
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+			lastStarted = at
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
 			lastCompleted = e.GetEventId()
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
 			a := e.GetWorkflowExecutionUpdateAcceptedEventAttributes()
-			out = append(out, &phases{name: a.GetAcceptedRequest().GetInput().GetName(), wftScheduled: lastScheduled,
-				accepted: at, acceptedID: e.GetEventId(), wftCompl: lastCompleted})
+			out = append(out, &phases{name: a.GetAcceptedRequest().GetInput().GetName(),
+				wft1Scheduled: lastScheduled, wft1Started: lastStarted, accepted: at,
+				acceptedID: e.GetEventId(), wftCompl: lastCompleted})
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
 			a := e.GetActivityTaskScheduledEventAttributes()
 			for _, p := range out {
@@ -134,7 +137,7 @@ func historyPhases(t *testing.T, c client.Client, workflowID, activityName strin
 		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
 			for _, p := range out {
 				if p.acceptedID == e.GetWorkflowExecutionUpdateCompletedEventAttributes().GetAcceptedEventId() {
-					p.completed = at
+					p.wft2Scheduled, p.wft2Started, p.completed = lastScheduled, lastStarted, at
 				}
 			}
 		}
@@ -142,18 +145,21 @@ func historyPhases(t *testing.T, c client.Client, workflowID, activityName strin
 	return out
 }
 
-// phaseNames are the parts of a round trip, in order.
-var phaseNames = []string{"before the update", "first workflow task", "activity queued", "activity ran", "second workflow task", "after the update"}
+// phaseNames are the parts of a round trip, in order (see split).
+var phaseNames = []string{"API before", "task 1 queued", "task 1 ran", "activity queued", "activity ran",
+	"task 2 queued", "task 2 ran", "API after"}
 
 // split cuts a sample's round trip into phaseNames.
 func split(s actionSample, p *phases) []time.Duration {
 	return []time.Duration{
-		p.wftScheduled.Sub(s.start),      // the API's work, the UpdateWorkflow call reaching the server
-		p.accepted.Sub(p.wftScheduled),   // the task to the worker, the validator, the handler up to the activity
-		p.actStarted.Sub(p.actScheduled), // the activity task to the worker
-		p.actClosed.Sub(p.actStarted),    // the activity (Apply: read the case, compute, one transaction)
-		p.completed.Sub(p.actClosed),     // the task that adopts the result and completes the update
-		s.end.Sub(p.completed),           // the result to the caller (and the API's answer)
+		p.wft1Scheduled.Sub(s.start),       // the API's work, the UpdateWorkflow call reaching the server
+		p.wft1Started.Sub(p.wft1Scheduled), // the workflow task to the worker
+		p.accepted.Sub(p.wft1Started),      // the validator, the handler up to the activity, the task's completion
+		p.actStarted.Sub(p.actScheduled),   // the activity task to the worker
+		p.actClosed.Sub(p.actStarted),      // the activity (Apply: read the case, compute, one transaction) and its completion
+		p.wft2Started.Sub(p.wft2Scheduled), // the next workflow task to the worker
+		p.completed.Sub(p.wft2Started),     // adopting the result and completing the update
+		s.end.Sub(p.completed),             // the result to the caller (and the API's answer)
 	}
 }
 
