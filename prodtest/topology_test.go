@@ -351,3 +351,6 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	}
 	t.Fatalf("%s: not within %s", what, d)
 }
+
+// nthFiling is stack.NthPersonFiling (here so bench_test.go reads alone).
+func nthFiling(i int, domain string) map[string]any { return stack.NthPersonFiling(i, domain) }
