@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -163,4 +164,43 @@ func nullUUID(s string) any {
 		return nil
 	}
 	return s
+}
+
+// TryLeadership takes the session advisory lock name on a connection of its
+// own and keeps it until ctx ends or the connection is lost (then lost is
+// closed): one worker replica at a time does the work name stands for
+// (reading a mailbox). ok is false when another session holds it.
+func (db *DB) TryLeadership(ctx context.Context, name string) (ok bool, lost <-chan struct{}, err error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return false, nil, fmt.Errorf("leadership %s: %w", name, err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('beian-lead:' || $1))`, name).Scan(&ok); err != nil || !ok {
+		conn.Release()
+		if err != nil {
+			return false, nil, fmt.Errorf("leadership %s: %w", name, err)
+		}
+		return false, nil, nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('beian-lead:' || $1))`, name)
+				conn.Release()
+				return
+			case <-t.C:
+				if err := conn.Ping(ctx); err != nil { // the session, and the lock with it, is gone
+					conn.Conn().Close(context.Background())
+					conn.Release()
+					return
+				}
+			}
+		}
+	}()
+	return true, done, nil
 }

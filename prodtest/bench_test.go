@@ -47,10 +47,10 @@ func actionP50(t *testing.T, d *driver, first, n int) (materials, review time.Du
 			}
 		}
 		start := time.Now()
-		d.step(t, "POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": codes}, "", 200)
+		d.step(t, "POST", "/api/v1/filings/"+id+"/materials", tokSpecialist, map[string]any{"received": codes}, fmt.Sprintf("%s-lat-%d-m", d.tag, i), 200)
 		ms = append(ms, time.Since(start))
 		start = time.Now()
-		d.step(t, "POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}, "", 200)
+		d.step(t, "POST", "/api/v1/filings/"+id+"/review", tokSpecialist, map[string]any{"result": "pass"}, fmt.Sprintf("%s-lat-%d-r", d.tag, i), 200)
 		rs = append(rs, time.Since(start))
 	}
 	med := func(ds []time.Duration) time.Duration {
@@ -106,7 +106,14 @@ func TestBenchLiveFilings(t *testing.T) {
 	}
 	wg.Wait()
 	created := time.Since(start)
-	time.Sleep(10 * time.Second) // receipts sent, workflows idle on their timers
+	// Steady state: every receipt sent, every workflow idle on its timer.
+	settle := time.Now()
+	eventually(t, 20*time.Minute, "the receipts of the live filings sent", func() bool {
+		var unsent int
+		require.NoError(t, tp.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`).Scan(&unsent))
+		return unsent == 0
+	})
+	t.Logf("settled (every receipt sent) %s after the last create", time.Since(settle).Round(time.Second))
 	loadedMat, loadedRev := actionP50(t, d, 13000, 15)
 	rss := rssMB(t, tp.workers[0].cmd.Process.Pid)
 	beianSize, temporalSize := sizes()

@@ -230,14 +230,37 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		for _, acct := range cfg.IMAP {
 			rd := &mailbox.Reader{Account: acct, Logger: logger}
 			go func() {
-				err := rd.Run(ctx, func(ctx context.Context) (mailbox.Cursor, error) {
-					v, last, err := db.MailboxCursor(ctx, acct.Name)
-					return mailbox.Cursor{UIDValidity: v, LastUID: last}, err
-				}, func(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor) error {
-					return inbox.IngestMail(ctx, batch, next, acct.Name)
-				})
-				if err != nil && ctx.Err() == nil {
-					logger.Error("mailbox reader stopped", "account", acct.Name, "error", err.Error())
+				// One worker replica reads an account at a time (a session
+				// lock in Postgres); the others wait to take over.
+				for ctx.Err() == nil {
+					lctx, release := context.WithCancel(ctx)
+					ok, lost, err := db.TryLeadership(lctx, "imap:"+acct.Name)
+					if err != nil || !ok {
+						release()
+						if err != nil {
+							logger.Warn("mailbox leadership", "account", acct.Name, "error", err.Error())
+						}
+						select {
+						case <-ctx.Done():
+						case <-time.After(30 * time.Second):
+						}
+						continue
+					}
+					logger.Info("reading mailbox", "account", acct.Name)
+					rctx, cancel := context.WithCancel(ctx)
+					go func() { <-lost; cancel() }()
+					err = rd.Run(rctx, func(ctx context.Context) (mailbox.Cursor, error) {
+						v, last, err := db.MailboxCursor(ctx, acct.Name)
+						return mailbox.Cursor{UIDValidity: v, LastUID: last}, err
+					}, func(ctx context.Context, batch []mailbox.Fetched, next mailbox.Cursor) error {
+						return inbox.IngestMail(ctx, batch, next, acct.Name)
+					})
+					cancel()
+					release() // give the lock up before trying again
+					<-lost
+					if err != nil && ctx.Err() == nil {
+						logger.Error("mailbox reader stopped", "account", acct.Name, "error", err.Error())
+					}
 				}
 			}()
 		}
