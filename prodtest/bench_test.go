@@ -114,6 +114,7 @@ func TestBenchLiveFilings(t *testing.T) {
 		return unsent == 0
 	})
 	t.Logf("settled (every receipt sent) %s after the last create", time.Since(settle).Round(time.Second))
+	d.soft = true // a step that never completes is reported, not fatal
 	loadedMat, loadedRev := actionP50(t, d, 13000, 15)
 	rss := rssMB(t, tp.workers[0].cmd.Process.Pid)
 	beianSize, temporalSize := sizes()
@@ -134,6 +135,8 @@ func TestBenchLiveFilings(t *testing.T) {
 		fmt.Printf("bench prod-live-action-%s-p50: %.1f ms among %d filings = %.2f× the empty topology's %.1f ms (goal ≤ 1.5×) %s\n",
 			a.name, float64(a.loaded.Microseconds())/1000, live, ratio, float64(a.empty.Microseconds())/1000, verdict(ratio <= 1.5))
 	}
+	fmt.Printf("bench prod-live-actions-completed: %d of 30 staff actions among %d filings completed within 6 minutes (goal 30 of 30) %s\n",
+		30-d.failed, live, verdict(d.failed == 0))
 	d.requireClean(t)
 }
 

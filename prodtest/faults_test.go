@@ -30,6 +30,10 @@ type driver struct {
 	unavailable []string
 	internal    []string
 	netErrors   int
+	// soft: a step that never gets its answer is counted in failed, not a
+	// test failure (benchmarks report it as short).
+	soft   bool
+	failed int
 }
 
 func newDriver(tp *topo, tag string) *driver { return &driver{tp: tp, tag: tag} }
@@ -56,15 +60,26 @@ func (d *driver) step(t *testing.T, method, path, token string, body any, key st
 			d.internal = append(d.internal, method+" "+path+": "+a.Raw)
 			d.mu.Unlock()
 		default:
-			t.Errorf("%s %s: %d %s", method, path, a.Status, a.Raw)
+			d.fail(t, "%s %s: %d %s", method, path, a.Status, a.Raw)
 			return a
 		}
 		if time.Now().After(deadline) {
-			t.Errorf("%s %s: no %d within 6 minutes; last %d %s %v", method, path, want, a.Status, a.Raw, a.Err)
+			d.fail(t, "%s %s: no %v within 6 minutes; last %d %s %v", method, path, want, a.Status, a.Raw, a.Err)
 			return a
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+func (d *driver) fail(t *testing.T, format string, args ...any) {
+	if d.soft {
+		d.mu.Lock()
+		d.failed++
+		d.mu.Unlock()
+		t.Logf(format, args...)
+		return
+	}
+	t.Errorf(format, args...)
 }
 
 // lifecycle takes the i-th case from creation to approval and returns its ID.
