@@ -142,19 +142,9 @@ func (a *apiClient) p95() time.Duration {
 	return s[len(s)*95/100]
 }
 
-// residentID is a valid resident ID number (GB 11643) for the i-th filer:
-// a sponsor has one application in progress at a time (R-IN-5), so the
-// concurrent lifecycles need sponsors of their own.
-func residentID(i int) string {
-	birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i+1)
-	body := fmt.Sprintf("110105%s%03d", birth.Format("20060102"), (i+1)%1000)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for k, w := range weights {
-		sum += int(body[k]-'0') * w
-	}
-	return body + string("10X98765432"[sum%11])
-}
+// residentID is the i-th filer's ID number: a sponsor has one
+// application in progress at a time (R-IN-5).
+func residentID(i int) string { return stack.ResidentID(i) }
 
 // lifecycle drives one filing through create → materials → review → approval over HTTP.
 func lifecycle(t *testing.T, a *apiClient, i int, tag int64) string {

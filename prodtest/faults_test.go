@@ -325,23 +325,8 @@ func TestTemporalRestartedUnderLoad(t *testing.T) {
 		assert.NoError(t, tp.ts.Restart(context.Background()))
 	})
 	tp.requireNothingLost(t, ids)
-	ctx := context.Background()
 	for _, id := range stale {
-		eventually(t, 3*time.Minute, "purged", func() bool {
-			c, err := tp.db.GetCase(ctx, id)
-			require.NoError(t, err)
-			return c.Status == "PURGED"
-		})
-		c, err := tp.db.GetCase(ctx, id)
-		require.NoError(t, err)
-		n := 0
-		for _, e := range c.Timeline {
-			if e.Event == "purged" {
-				n++
-				require.WithinDuration(t, c.CreatedAt.Add(40*time.Second), e.At, 15*time.Second, "the purge at its time")
-			}
-		}
-		require.Equal(t, 1, n, "the purge fired once")
+		tp.requirePurgedOnce(t, id, 40*time.Second, 15*time.Second)
 	}
 	d.requireClean(t)
 }
@@ -389,24 +374,8 @@ func TestWorkerDownAcrossDeadline(t *testing.T) {
 	tp.workers[0].stop(t, 90*time.Second)
 	time.Sleep(35 * time.Second) // past the deadline with no worker
 	tp.workers = append(tp.workers, tp.start("worker-2", "worker", "HEALTH_ADDR=127.0.0.1:0"))
-	ctx := context.Background()
-	for _, id := range ids {
-		eventually(t, 2*time.Minute, "purged after the worker returned", func() bool {
-			c, err := tp.db.GetCase(ctx, id)
-			require.NoError(t, err)
-			return c.Status == "PURGED"
-		})
-		c, err := tp.db.GetCase(ctx, id)
-		require.NoError(t, err)
-		n := 0
-		for _, e := range c.Timeline {
-			if e.Event == "purged" {
-				n++
-				require.WithinDuration(t, c.CreatedAt.Add(20*time.Second), e.At, 5*time.Second,
-					"the timeline keeps the deadline's time, not the worker's return (%s)", e.At)
-			}
-		}
-		require.Equal(t, 1, n)
+	for _, id := range ids { // the timeline keeps the deadline's time, not the worker's return
+		tp.requirePurgedOnce(t, id, 20*time.Second, 5*time.Second)
 	}
 	purgeMails := 0
 	for _, m := range tp.mail.Messages() {
@@ -416,4 +385,26 @@ func TestWorkerDownAcrossDeadline(t *testing.T) {
 	}
 	require.Equal(t, 3, purgeMails, "each filer told once")
 	d.requireClean(t)
+}
+
+// requirePurgedOnce waits for the case to be purged (R-RV-5) and checks
+// that it was purged once, after, within tolerance of its deadline.
+func (tp *topo) requirePurgedOnce(t *testing.T, id string, after, tolerance time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	eventually(t, 3*time.Minute, "purged", func() bool {
+		c, err := tp.db.GetCase(ctx, id)
+		require.NoError(t, err)
+		return c.Status == "PURGED"
+	})
+	c, err := tp.db.GetCase(ctx, id)
+	require.NoError(t, err)
+	n := 0
+	for _, e := range c.Timeline {
+		if e.Event == "purged" {
+			n++
+			require.WithinDuration(t, c.CreatedAt.Add(after), e.At, tolerance, "%s purged at %s, its deadline's time", c.CaseNo, e.At)
+		}
+	}
+	require.Equal(t, 1, n, "%s purged once", c.CaseNo)
 }
