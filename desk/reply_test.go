@@ -21,15 +21,15 @@ func TestSuggestChecklist(t *testing.T) {
 		{Code: "pre_approval_news", Title: "前置审批文件：新闻"},
 	}
 	for name, want := range map[string]string{
-		"张三核验单.pdf":       "verification_sheet_guangdong",
-		"信息安全责任书-盖章.pdf":  "security_commitment",
-		"IMG_幕布照片.JPG":     "curtain_photo",
-		"Photo.jpg":        "curtain_photo",
-		"法人身份证.jpg":        "legal_rep_id",
-		"负责人身份证正反面.jpg":    "principal_id", // received already, still the only fit
-		"新闻出版前置审批.pdf":     "pre_approval_news",
-		"scan0001.pdf":     "",
-		"":                 "",
+		"张三核验单.pdf":      "verification_sheet_guangdong",
+		"信息安全责任书-盖章.pdf": "security_commitment",
+		"IMG_幕布照片.JPG":   "curtain_photo",
+		"Photo.jpg":      "curtain_photo",
+		"法人身份证.jpg":      "legal_rep_id",
+		"负责人身份证正反面.jpg":  "principal_id", // received already, still the only fit
+		"新闻出版前置审批.pdf":   "pre_approval_news",
+		"scan0001.pdf":   "",
+		"":               "",
 	} {
 		if got := desk.SuggestChecklist(name, list); got != want {
 			t.Errorf("SuggestChecklist(%q) = %q, want %q", name, got, want)
