@@ -3,7 +3,6 @@ package devenv
 import (
 	"bufio"
 	"context"
-	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
@@ -108,24 +107,7 @@ func pinnedVersion(path, mod string) (string, error) {
 
 // builtVersion returns the version of the Temporal CLI module compiled into
 // the binary at path, or "" when there is no such binary.
-func builtVersion(path string) string {
-	if !isExecutable(path) {
-		return ""
-	}
-	bi, err := buildinfo.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	if bi.Main.Path == temporalCLIModule {
-		return bi.Main.Version
-	}
-	for _, d := range bi.Deps {
-		if d.Path == temporalCLIModule {
-			return d.Version
-		}
-	}
-	return ""
-}
+func builtVersion(path string) string { return moduleVersion(path, temporalCLIModule) }
 
 // Process is a running Temporal dev server started by StartTemporal.
 type Process struct {
