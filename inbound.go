@@ -120,6 +120,8 @@ type MailboxStore interface {
 	// SetAttachmentChecklist records which checklist item an attachment of
 	// a case's mail is ("" clears it), audited as actor.
 	SetAttachmentChecklist(ctx context.Context, caseID, attachmentID, code, actor string) (*InboundAttachment, error)
+	// InboundCounts counts the inbound mail by status.
+	InboundCounts(ctx context.Context) (map[string]int, error)
 	// UnansweredMail counts the matched mail not yet answered that is due
 	// by before, and the unmatched mail.
 	UnansweredMail(ctx context.Context, before time.Time) (due, unmatched int, err error)

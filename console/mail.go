@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,32 +32,20 @@ func (c *Console) mailbox(w http.ResponseWriter, r *request) {
 		c.fail(w, r.Request, r, err)
 		return
 	}
+	counts, err := c.svc.MailCounts(r.Context(), r.who)
+	if err != nil {
+		c.fail(w, r.Request, r, err)
+		return
+	}
 	now := c.svc.Now().In(desk.Shanghai)
 	v := mailboxView{Tab: tab, Mails: ms, Tonight: time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, desk.Shanghai), Counts: map[string]int{}}
-	if tab == "due" { // soonest deadline first: what must go today on top
-		sortByDue(v.Mails)
-	}
 	for t, st := range mailTabs {
-		if t == tab {
-			v.Counts[t] = len(ms)
-			continue
-		}
-		other, err := c.svc.Mail(r.Context(), r.who, st, "")
-		if err != nil {
-			c.fail(w, r.Request, r, err)
-			return
-		}
-		v.Counts[t] = len(other)
+		v.Counts[t] = counts[st]
+	}
+	if tab == "due" { // soonest deadline first: what must go today on top
+		slices.SortStableFunc(v.Mails, func(a, b beian.InboundMail) int { return dueOf(a).Compare(dueOf(b)) })
 	}
 	c.render(w, r, "mailbox", "邮件", v)
-}
-
-func sortByDue(ms []beian.InboundMail) {
-	for i := 1; i < len(ms); i++ { // insertion sort: at most 200, stable
-		for j := i; j > 0 && dueOf(ms[j]).Before(dueOf(ms[j-1])); j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
 }
 
 func dueOf(m beian.InboundMail) time.Time {

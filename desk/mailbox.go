@@ -188,3 +188,11 @@ func (s *Service) FindCaseRef(ctx context.Context, who Actor, ref string) (strin
 	}
 	return "", beian.Errorf(beian.CodeNotFound, "没有在办或有效的申请「%s」", ref)
 }
+
+// MailCounts counts the inbound mail by status (the mailbox's tabs).
+func (s *Service) MailCounts(ctx context.Context, who Actor) (map[string]int, error) {
+	if err := who.Require(beian.RoleSpecialist, beian.RoleSupervisor); err != nil {
+		return nil, err
+	}
+	return s.Store.InboundCounts(ctx)
+}

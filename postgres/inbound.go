@@ -102,10 +102,34 @@ func (db *DB) ListInbound(ctx context.Context, status, caseID string, limit int)
 	if err != nil {
 		return nil, fmt.Errorf("list inbound: %w", err)
 	}
-	for i := range out {
-		if out[i].Attachments, err = db.inboundAttachments(ctx, out[i].ID); err != nil {
-			return nil, err
-		}
+	// The attachments of the whole page in one query, not one a mail.
+	ids := make([]string, len(out))
+	at := map[string]int{}
+	for i, m := range out {
+		ids[i], at[m.ID] = m.ID, i
+	}
+	arows, _ := db.pool.Query(ctx, `SELECT mail_id::text, id, name, declared_type, sniffed_type, size, sha256, rejected, checklist_code
+		FROM inbound_attachments WHERE mail_id = ANY($1::uuid[]) ORDER BY mail_id, position`, ids)
+	var mailID string
+	var a beian.InboundAttachment
+	_, err = pgx.ForEachRow(arows, []any{&mailID, &a.ID, &a.Name, &a.DeclaredType, &a.SniffedType, &a.Size, &a.SHA256, &a.Rejected, &a.ChecklistCode}, func() error {
+		out[at[mailID]].Attachments = append(out[at[mailID]].Attachments, a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list inbound attachments: %w", err)
+	}
+	return out, nil
+}
+
+// InboundCounts counts the inbound mail by status.
+func (db *DB) InboundCounts(ctx context.Context) (map[string]int, error) {
+	rows, _ := db.pool.Query(ctx, `SELECT status, count(*) FROM inbound_mail GROUP BY status`)
+	out := map[string]int{}
+	var st string
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[st] = n; return nil }); err != nil {
+		return nil, fmt.Errorf("inbound counts: %w", err)
 	}
 	return out, nil
 }
