@@ -312,7 +312,7 @@ func materials(s *step) error {
 	if unknown := markReceived(s.c, s.req.Received); len(unknown) > 0 {
 		return beian.Errorf(beian.CodeInvalid, "材料清单中没有这些项目：%s", strings.Join(unknown, "、"))
 	}
-	s.note("收到材料：" + strings.Join(s.req.Received, "、"))
+	s.note("收到材料：" + strings.Join(titles(s.c, s.req.Received), "、"))
 	if !s.c.MaterialsComplete() {
 		s.event("materials_received")
 		return nil
@@ -878,6 +878,21 @@ func missing(c *beian.Case) []string {
 		if it.Required && !it.Received {
 			out = append(out, it.Title)
 		}
+	}
+	return out
+}
+
+// titles are the checklist titles of codes, as staff read them.
+func titles(c *beian.Case, codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for _, code := range codes {
+		t := code
+		for _, it := range c.Checklist {
+			if it.Code == code {
+				t = it.Title
+			}
+		}
+		out = append(out, t)
 	}
 	return out
 }

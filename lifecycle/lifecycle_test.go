@@ -67,7 +67,12 @@ func TestLifecycleTable(t *testing.T) {
 		{name: "receipt (R-IN-3)", c: newCase(beian.StatusAwaitingMaterials), event: lifecycle.EventReceipt,
 			status: beian.StatusAwaitingMaterials, timelineEvent: "receipt_sent", mails: []string{"receipt"}},
 		{name: "some materials", c: newCase(beian.StatusAwaitingMaterials), event: "materials", req: lifecycle.Request{Received: []string{"registration_form"}},
-			status: beian.StatusAwaitingMaterials, timelineEvent: "materials_received"},
+			status: beian.StatusAwaitingMaterials, timelineEvent: "materials_received",
+			check: func(t *testing.T, c *beian.Case, tr *beian.Transition) {
+				if want := "收到材料：" + c.Checklist[0].Title; !strings.Contains(tr.Event.Detail, want) || strings.Contains(tr.Event.Detail, "registration_form") {
+					t.Errorf("detail %q, want the item's title %q, not its code", tr.Event.Detail, want)
+				}
+			}},
 		{name: "all materials: review and a same-day call (R-RV-2, R-RV-6)", c: newCase(beian.StatusAwaitingMaterials), event: "materials",
 			req: lifecycle.Request{Received: []string{"registration_form", "curtain_photo"}}, status: beian.StatusUnderReview,
 			timelineEvent: "materials_complete", tasks: 1, check: func(t *testing.T, c *beian.Case, tr *beian.Transition) {
