@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/beian/beian/workflows"
 )
 
 // rssMB is the resident memory of a process, from /proc.
@@ -113,8 +116,23 @@ func TestBenchLiveFilings(t *testing.T) {
 		require.NoError(t, tp.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`).Scan(&unsent))
 		return unsent == 0
 	})
-	t.Logf("settled (every receipt sent) %s after the last create", time.Since(settle).Round(time.Second))
+	receipts := time.Now()
+	t.Logf("settled (every receipt sent) %s after the last create", receipts.Sub(settle).Round(time.Second))
+	// The flood leaves the worker a backlog of workflow tasks (each
+	// workflow records its receipt's delivery); a case created now waits
+	// behind it before its first task runs. Its first action's time is
+	// what a specialist sees during a mass import.
 	d.soft = true // a step that never completes is reported, not fatal
+	backlog0 := workflowBacklog(t, tp)
+	floodStart := time.Now()
+	floodMat, _ := actionP50(t, d, 12900, 1)
+	floodFirst := time.Since(floodStart)
+	drainStart := time.Now()
+	eventually(t, 30*time.Minute, "the workflow-task backlog drained", func() bool { return workflowBacklog(t, tp) == 0 })
+	drained := time.Since(receipts)
+	t.Logf("workflow-task backlog %d when the receipts were sent; drained %s after that (%s after the flood's first action)",
+		backlog0, drained.Round(time.Second), time.Since(drainStart).Round(time.Second))
+	floodFailed := d.failed
 	loadedMat, loadedRev := actionP50(t, d, 13000, 15)
 	rss := rssMB(t, tp.workers[0].cmd.Process.Pid)
 	beianSize, temporalSize := sizes()
@@ -135,9 +153,38 @@ func TestBenchLiveFilings(t *testing.T) {
 		fmt.Printf("bench prod-live-action-%s-p50: %.1f ms among %d filings = %.2f× the empty topology's %.1f ms (goal ≤ 1.5×) %s\n",
 			a.name, float64(a.loaded.Microseconds())/1000, live, ratio, float64(a.empty.Microseconds())/1000, verdict(ratio <= 1.5))
 	}
-	fmt.Printf("bench prod-live-actions-completed: %d of 30 staff actions among %d filings completed within 6 minutes (goal 30 of 30) %s\n",
-		30-d.failed, live, verdict(d.failed == 0))
+	fmt.Printf("bench prod-live-actions-completed: %d of 30 staff actions among %d idle filings completed within 6 minutes (goal 30 of 30) %s\n",
+		30-(d.failed-floodFailed), live, verdict(d.failed == floodFailed))
+	// The flood's first case: created and taken through materials and
+	// review while the backlog of 10,000 creates drains (the API answers
+	// 503 「操作已提交但尚未完成」 after 30 s; the driver retries with the
+	// same Idempotency-Key, which does not repeat the update).
+	fmt.Printf("bench prod-live-flood-first-case: %.0f s to create a case and take it through materials and review behind a backlog of %d workflow tasks (materials %.0f s; backlog drained %.0f s after the receipts; goal ≤ 60 s) %s\n",
+		floodFirst.Seconds(), backlog0, floodMat.Seconds(), drained.Seconds(), verdict(floodFailed == 0 && floodFirst <= time.Minute))
 	d.requireClean(t)
+}
+
+// workflowBacklog is the approximate number of workflow tasks waiting in
+// beian's task queue (the server's own statistics).
+func workflowBacklog(t *testing.T, tp *topo) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	desc, err := tp.tc.DescribeTaskQueueEnhanced(ctx, client.DescribeTaskQueueEnhancedOptions{
+		TaskQueue: workflows.TaskQueue, TaskQueueTypes: []client.TaskQueueType{client.TaskQueueTypeWorkflow}, ReportStats: true,
+	})
+	if err != nil {
+		t.Logf("describe the task queue: %v", err)
+		return -1
+	}
+	var n int64
+	for _, v := range desc.VersionsInfo {
+		for _, ti := range v.TypesInfo {
+			if ti.Stats != nil {
+				n += ti.Stats.ApproximateBacklogCount
+			}
+		}
+	}
+	return n
 }
 
 // stackFiling is the i-th filer's filing on a domain of the run.

@@ -70,6 +70,10 @@ type Config struct {
 	// DrainDelay is how long a stopping API answers /readyz 503 before it
 	// stops accepting connections, so load balancers take it out first.
 	DrainDelay time.Duration
+	// WorkerCacheSize is how many workflows a worker keeps in its sticky
+	// cache (the SDK's default, 10,000, when zero): the worker's memory is
+	// mostly this cache, about 60 kB a cached filing.
+	WorkerCacheSize int
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -154,6 +158,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("BEIAN_SAMPLE_SIZE: %q is not a number from 1 to 1000", v))
 		}
 		c.SampleSize = n
+	}
+	if v := getenv("BEIAN_WORKER_CACHE_SIZE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			problems = append(problems, fmt.Sprintf("BEIAN_WORKER_CACHE_SIZE: %q is not a positive number of workflows", v))
+		}
+		c.WorkerCacheSize = n
 	}
 	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {
 		problems = append(problems, "BEIAN_ACCESS_WEBHOOK_SECRET is required when BEIAN_ACCESS_WEBHOOK_URL is set")

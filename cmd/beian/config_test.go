@@ -71,3 +71,15 @@ func TestTemporalConnection(t *testing.T) {
 	_, _, err = temporalConnection(c)
 	require.ErrorContains(t, err, "no PEM certificate")
 }
+
+// TestWorkerCacheSize: the SDK's default unless set; a bad value is named.
+func TestWorkerCacheSize(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{}))
+	require.NoError(t, err)
+	require.Zero(t, c.WorkerCacheSize)
+	c, err = loadConfig(env(map[string]string{"BEIAN_WORKER_CACHE_SIZE": "2000"}))
+	require.NoError(t, err)
+	require.Equal(t, 2000, c.WorkerCacheSize)
+	_, err = loadConfig(env(map[string]string{"BEIAN_WORKER_CACHE_SIZE": "many"}))
+	require.ErrorContains(t, err, "BEIAN_WORKER_CACHE_SIZE")
+}

@@ -198,7 +198,17 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if cfg.AccessWebhookURL != "" {
 			acts.Access = &netcontrol.Webhook{URL: cfg.AccessWebhookURL, Secret: []byte(cfg.AccessWebhookKey)}
 		}
-		w := worker.New(tc, acts, sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
+		if cfg.WorkerCacheSize > 0 {
+			sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize) // process-wide, before the worker
+		}
+		// Pollers scale with the server's backlog (issue 11): two fixed
+		// workflow pollers drained a flood of 10,000 creates at ~30 tasks/s,
+		// and a case created during it waited minutes for its first task.
+		w := worker.New(tc, acts, sdkworker.Options{
+			WorkerStopTimeout:          cfg.WorkerStopTimeout,
+			WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
+			ActivityTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
+		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
