@@ -201,14 +201,12 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if cfg.WorkerCacheSize > 0 {
 			sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize) // process-wide, before the worker
 		}
-		// Pollers scale with the server's backlog (issue 11): two fixed
-		// workflow pollers drained a flood of 10,000 creates at ~30 tasks/s,
-		// and a case created during it waited minutes for its first task.
-		w := worker.New(tc, acts, sdkworker.Options{
-			WorkerStopTimeout:          cfg.WorkerStopTimeout,
-			WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
-			ActivityTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
-		})
+		// Fixed pollers (the SDK's two). Autoscaling was tried (issue 11):
+		// during a flood of creates it grew to 100 workflow and 100 activity
+		// pollers, the 2-core topology's server (4 history shards) got more
+		// concurrent task completions than it could persist, and creates
+		// fell from ~20/s to ~4/s (1,500 filings, two runs on one machine).
+		w := worker.New(tc, acts, sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
