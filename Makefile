@@ -5,7 +5,7 @@ export GOTOOLCHAIN := local
 GO ?= go
 .DEFAULT_GOAL := help
 
-.PHONY: help test test-prod dev build tools bench clean
+.PHONY: help test test-prod fuzz dev build tools bench clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -29,6 +29,11 @@ test-prod: ## the fault suite on the production topology: Temporal server on Pos
 	echo "make test-prod: go test -tags prod -race -count=1 -timeout 40m ./prodtest/"; \
 	$(GO) test -tags prod -race -count=1 -timeout 40m ./prodtest/ || { echo "make test-prod: FAILED: a fault scenario failed (see above)" >&2; exit 1; }; \
 	echo "make test-prod: every fault scenario passed"
+
+fuzz: ## run every fuzz target (func Fuzz* in *_test.go) for FUZZTIME each (default 10s; FUZZ=regexp picks targets); a crash fails, its input stays in testdata/fuzz/
+	@db="$$($(GO) run ./cmd/devenv postgres)" || { echo "make fuzz: FAILED: no PostgreSQL (see above)" >&2; exit 1; }; \
+	export DATABASE_URL="$$db"; \
+	GO="$(GO)" bash scripts/fuzz.sh
 
 dev: ## run everything locally: API on :8080, Temporal dev server + Web UI, PostgreSQL, mail catcher
 	$(GO) run ./cmd/beian dev

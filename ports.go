@@ -210,6 +210,49 @@ type AuditEntry struct {
 	Action string
 	Target string
 	Detail string
+	// Kind groups the entry (AuditState, AuditReveal, …); empty means the
+	// store derives it from Action. CaseID is the case it concerns, if
+	// any; empty means the store takes it from a Target "case/<id>".
+	// (issue 12 §3: audit trail)
+	Kind   string
+	CaseID string
+}
+
+// The kinds of audit entry (issue 12 §3).
+const (
+	AuditState  = "state"   // a case's workflow applied an action
+	AuditCase   = "case"    // staff changed one case outside a transition (override, mail matched)
+	AuditReveal = "reveal"  // someone saw unmasked numbers
+	AuditSignIn = "sign_in" // a console sign-in, failed sign-in or sign-out
+	AuditAdmin  = "admin"   // an edit of settings, staff, customers, reference data
+	AuditExport = "export"  // a spreadsheet or file of personal data left the desk
+)
+
+// AuditKinds are the kinds of audit entry, in the order staff pick them.
+var AuditKinds = []string{AuditState, AuditCase, AuditReveal, AuditSignIn, AuditAdmin, AuditExport}
+
+// AuditRecord is one row of the hash-chained audit trail: the entry, its
+// place in the chain and the hashes that link it (issue 12 §3).
+type AuditRecord struct {
+	AuditEntry
+	ID       int64
+	PrevHash []byte
+	Hash     []byte
+}
+
+// AuditFilter selects audit records, newest first. Empty fields match
+// everything; From and To bound At ([From, To)).
+type AuditFilter struct {
+	Actor, CaseID, Kind string
+	From, To            *time.Time
+	Limit               int    // 1–200; 0 means 50
+	Cursor              string // NextCursor of the page before
+}
+
+// AuditPage is one page of the audit trail.
+type AuditPage struct {
+	Items      []AuditRecord
+	NextCursor string
 }
 
 // IdempotentResponse is the first answer given to a write with an Idempotency-Key.
@@ -306,6 +349,8 @@ type Store interface {
 	SaveIdempotent(ctx context.Context, r IdempotentResponse) error
 
 	Audit(ctx context.Context, e AuditEntry) error
+	// ListAudit pages the audit trail newest first (issue 12 §3).
+	ListAudit(ctx context.Context, f AuditFilter) (*AuditPage, error)
 
 	// GetSetting returns the JSON document stored under key, such as the
 	// admins' intake rules; nil, nil when there is none.

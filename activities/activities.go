@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -15,6 +16,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/calendar"
 	"github.com/beian/beian/mail"
+	"github.com/beian/beian/secret"
 	"github.com/beian/beian/workflows"
 )
 
@@ -126,13 +128,16 @@ func (a *Activities) SendMail(ctx context.Context, key string) error {
 	}
 	if err := a.Mailer.Send(ctx, *m); err != nil {
 		_ = a.Store.ReleaseMail(ctx, key) // the next attempt may send at once
+		// issue 12 §2: a filer's address goes neither on the timeline nor,
+		// through the error, into the workflow's history: masked.
+		to, why := maskAddresses(m.To, err.Error())
 		if beian.ErrorCode(err) == beian.CodeInvalid || mail.Permanent(err) {
 			// A retry cannot help: say so on the case's timeline for staff.
 			_ = a.Store.AddEvent(ctx, m.CaseID, beian.Event{At: time.Now(), Event: "mail_failed", Actor: "system",
-				Detail: fmt.Sprintf("邮件「%s」无法投递（%v）：请核对收件地址后联系用户", m.Subject, m.To)})
-			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("send mail %s: %v", key, err), beian.CodeInvalid, nil)
+				Detail: fmt.Sprintf("邮件「%s」无法投递（%v）：请核对收件地址后联系用户", m.Subject, to)})
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("send mail %s: %s", key, why), beian.CodeInvalid, nil)
 		}
-		return fmt.Errorf("send mail %s: %w", key, err)
+		return &maskedError{msg: fmt.Sprintf("send mail %s: %s", key, why), err: err}
 	}
 	if err := a.Store.MarkMailSent(ctx, key, time.Now()); err != nil {
 		return fmt.Errorf("mark mail %s sent: %w", key, err)
@@ -214,3 +219,26 @@ func appErr(err error) error {
 	}
 	return temporal.NewApplicationError(be.Message, be.Code)
 }
+
+// maskAddresses masks each address of to (secret.Mask), in the list and
+// wherever text (an SMTP server's answer) quotes one (issue 12 §2).
+func maskAddresses(to []string, text string) ([]string, string) {
+	masked := make([]string, len(to))
+	for i, addr := range to {
+		masked[i] = secret.Mask(addr)
+		if addr != "" {
+			text = strings.ReplaceAll(text, addr, masked[i])
+		}
+	}
+	return masked, text
+}
+
+// maskedError is err with a message whose addresses are masked; errors.Is
+// and errors.As still see err.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }

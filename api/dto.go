@@ -1,14 +1,8 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
 	"strings"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
@@ -140,45 +134,7 @@ type caseJSON struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-// decodeJSON reads a JSON body strictly: malformed JSON, a field of the wrong
-// type or an unknown field is a 400 that names the problem.
-func decodeJSON(c echo.Context, v any) error {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
-	if err != nil {
-		return beian.Errorf(beian.CodeInvalid, "读取请求体失败")
-	}
-	if len(body) > maxBody {
-		return beian.Errorf(beian.CodeTooLarge, "请求体超过 1 MiB")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return beian.Errorf(beian.CodeInvalid, "请求体为空，需要 JSON")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if dec.More() {
-		return beian.Errorf(beian.CodeInvalid, "请求体只能包含一个 JSON 对象")
-	}
-	return nil
-}
-
-func jsonError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return beian.Errorf(beian.CodeInvalid, "JSON 格式错误（第 %d 字节）", syn.Offset)
-	case errors.As(err, &typ):
-		return beian.Errorf(beian.CodeInvalid, "字段 %s 的类型错误：应为 %s", typ.Field, typ.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return beian.Errorf(beian.CodeInvalid, "JSON 不完整")
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return beian.Errorf(beian.CodeInvalid, "未知字段 %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
-	}
-	return beian.Errorf(beian.CodeInvalid, "JSON 无法解析：%s", err.Error())
-}
+// decodeJSON, the one reader of JSON bodies, is in decode.go (issue 12 §6).
 
 // caseFromBody converts a filing body to a domain case (nothing checked yet).
 func caseFromBody(b filingBody) *beian.Case {

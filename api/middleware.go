@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -91,16 +92,17 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			return beian.Errorf(beian.CodeInvalid, "Idempotency-Key 过长（最多200个字符）")
 		}
 		// The whole body is hashed, up to the route's own limit: a JSON body
-		// up to 1 MiB, an upload (multipart) up to 10 MiB and its framing.
+		// up to 1 MiB, an upload up to 10 MiB and its framing.
 		// A body over the limit is refused here, as the handler would.
-		limit, tooLarge := int64(maxBody), "请求体超过 1 MiB"
-		if isMultipart(req) {
-			limit, tooLarge = maxUploadBody, "上传的文件超过 10 MiB"
-		}
+		limit, tooLarge := bodyLimit(c.Path()) // issue 12 §6: the route's limit (limits.go)
 		if req.ContentLength > limit {
 			return beian.Errorf(beian.CodeTooLarge, "%s", tooLarge)
 		}
 		body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return beian.Errorf(beian.CodeTooLarge, "%s", tooLarge)
+		}
 		if err != nil {
 			return beian.Errorf(beian.CodeInvalid, "读取请求体失败")
 		}

@@ -77,7 +77,7 @@ var operations = []op{
 	{"GET", "/api/v1/reports/weekly", "管理周报数据（week=2026-W48，默认本周）：受理、提交、通过、退回及原因、删除、管局用时（按省份中位数与最长）、超期、核验电话结果、接入操作及确认用时", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/reports/weekly.xlsx", "管理周报 .xlsx（week=2026-W48）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/reports/tracking.xlsx", "备案跟踪表（R-BR-5 十列；province, status, from, to）", "specialist supervisor", "", 200},
-	{"GET", "/api/v1/reports/registration-table.xlsx", "网站备案资料登记表-省份（R-RV-3；province 必填，证件号与手机脱敏）", "specialist supervisor", "", 200},
+	{"GET", "/api/v1/reports/registration-table.xlsx", "网站备案资料登记表-省份（R-RV-3；province 必填，证件号、手机与邮箱脱敏；?reveal=true 主管可导出完整号码；导出人与时间写入文档属性，留审计记录）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/templates/registration-form.xlsx", "网站备案资料登记表-用户（kind=person|organisation；下拉列表、输入提示、标签单元格锁定）", "specialist supervisor", "", 200},
 	{"POST", "/api/v1/imports/registration-form", "导入填好的登记表（multipart 字段 file）：按受理规则检查，问题逐条指明单元格；?create=true 无问题时建立申请（201）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/templates/security-sheet.xlsx", "备案和信息安全规范表模板（R-PA-2）", "specialist supervisor", "", 200},
@@ -97,6 +97,8 @@ var operations = []op{
 	{"GET", "/api/v1/stats/bureau-decisions", "图表：管局每周结论（weeks，默认 12）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/stats/bureau-days", "图表：管局审核用时的工作日分布（weeks，默认 12）", "specialist supervisor", "", 200},
 	{"GET", "/api/v1/stats/intake", "图表：每周受理量（weeks，默认 12）", "specialist supervisor", "", 200},
+	// issue 12 §3: the hash-chained audit trail (audit.go).
+	{"GET", "/api/v1/audit", "审计日志，最新在前（actor, case（备案申请 ID）, kind（state|case|reveal|sign_in|admin|export）, from, to（RFC 3339）, limit, cursor）；每条带前一条的哈希", "supervisor", "", 200},
 }
 
 var schemas = map[string]any{

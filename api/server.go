@@ -55,7 +55,7 @@ func New(d Deps) *Server {
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestID, s.logAndMeasure, s.recover)
+	e.Use(s.requestID, s.logAndMeasure, s.recover, s.limitBody) // limitBody: issue 12 §6 (limits.go)
 	s.routes()
 	return s
 }
@@ -165,6 +165,8 @@ func (s *Server) routes() {
 	v1.GET("/stats/bureau-decisions", s.statsBureauDecisions, allow(staff...))
 	v1.GET("/stats/bureau-days", s.statsBureauDays, allow(staff...))
 	v1.GET("/stats/intake", s.statsIntake, allow(staff...))
+
+	v1.GET("/audit", s.listAudit, allow(RoleSupervisor)) // issue 12 §3: the audit trail (audit.go)
 
 	if s.d.Console != nil {
 		// The staff console: plain net/http handlers (package console).

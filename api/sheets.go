@@ -37,10 +37,12 @@ func (s *Server) trackingSheet(c echo.Context) error {
 	return err
 }
 
-// provinceTable is 《网站备案资料登记表-<省份>》 (R-RV-3).
+// provinceTable is 《网站备案资料登记表-<省份>》 (R-RV-3), masked; with
+// ?reveal=true in clear, for supervisors and admins (403 for others),
+// audited either way (issue 12 §4).
 func (s *Server) provinceTable(c echo.Context) error {
 	var buf bytes.Buffer
-	if err := s.desk.ExportProvinceTable(c.Request().Context(), s.actor(c), c.QueryParam("province"), &buf); err != nil {
+	if err := s.desk.ExportProvinceTable(c.Request().Context(), s.actor(c), c.QueryParam("province"), wantsReveal(c), &buf); err != nil {
 		return err
 	}
 	_, err := io.Copy(attachment(c, "网站备案资料登记表-"+c.QueryParam("province")+".xlsx"), &buf)

@@ -100,7 +100,11 @@ func parseHop(s string) netip.Addr {
 
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
-		c.showLogin(w, r, http.StatusBadRequest, loginPage{Error: beian.ErrorMessage(err)})
+		status := http.StatusBadRequest
+		if beian.ErrorCode(err) == beian.CodeTooLarge { // issue 12 §6
+			status = http.StatusRequestEntityTooLarge
+		}
+		c.showLogin(w, r, status, loginPage{Error: beian.ErrorMessage(err)})
 		return
 	}
 	p := loginPage{Username: strings.TrimSpace(r.PostFormValue("username")), Next: safeNext(r.PostFormValue("next"))}

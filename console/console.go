@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/desk"
@@ -48,7 +49,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 type Console struct {
 	svc   *desk.Service
 	log   *slog.Logger
-	mux   *http.ServeMux
+	mux   *routeMux // an http.ServeMux that lists its patterns (Routes)
 	pages map[string]*template.Template
 	// static serves /console/static/ from the embedded files.
 	static http.Handler
@@ -60,7 +61,7 @@ func New(svc *desk.Service, logger *slog.Logger) *Console {
 		logger = slog.Default()
 	}
 	svc.Init()
-	c := &Console{svc: svc, log: logger, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
+	c := &Console{svc: svc, log: logger, mux: newRouteMux(), pages: map[string]*template.Template{}}
 	sub, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err)
@@ -101,7 +102,28 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Cache-Control", "no-store")
+	if err := checkText(r.URL.Query()); err != nil { // issue 12 §6
+		c.renderStatus(w, r, nil, http.StatusBadRequest, "error", "出错了", errorPage{Message: beian.ErrorMessage(err), Back: Base + "/"})
+		return
+	}
 	c.mux.ServeHTTP(w, r)
+}
+
+// checkText refuses form or query values PostgreSQL cannot store or
+// compare as text: a NUL character, bytes that are not UTF-8 (issue 12 §6;
+// they would fail in the store as a 500).
+func checkText(vals url.Values) error {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
+	for k, vs := range vals {
+		invalid := bad(k)
+		for _, v := range vs {
+			invalid = invalid || bad(v)
+		}
+		if invalid {
+			return beian.Errorf(beian.CodeInvalid, "表单或查询参数含有无效字符（空字符或非 UTF-8 编码），没有保存任何内容")
+		}
+	}
+	return nil
 }
 
 // request is one request of a signed-in staff member.
@@ -148,6 +170,7 @@ var nav = []navItem{
 	{Base + "/rules", "受理规则", supervisor},
 	{Base + "/customers", "客户", adminOnly},
 	{Base + "/staff", "员工账号", adminOnly},
+	{Base + "/audit", "审计日志", supervisor}, // issue 12 §3 (audit.go)
 }
 
 // home is the first page of a role.
@@ -201,6 +224,7 @@ func (c *Console) routes() {
 	m.Handle("GET "+Base+"/access-actions", c.page(techRoles, c.accessActions))
 	m.Handle("POST "+Base+"/access-actions/{id}/confirm", c.page([]string{beian.RoleTech}, c.confirmAccess))
 	m.Handle("GET "+Base+"/faq", c.page(faqRoles, c.faq))
+	m.Handle("GET "+Base+"/audit", c.page(supervisor, c.audit)) // issue 12 §3 (audit.go)
 
 	c.adminRoutes()
 	m.HandleFunc(Base+"/", func(w http.ResponseWriter, r *http.Request) {
@@ -271,13 +295,17 @@ func parseForm(r *http.Request) error {
 			}
 			return beian.Errorf(beian.CodeInvalid, "表单无法读取：%s", err.Error())
 		}
-		return nil
+		return checkText(r.Form)
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		return beian.Errorf(beian.CodeInvalid, "表单过大或无法读取")
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) { // issue 12 §6: 413, the error page says so
+			return beian.Errorf(beian.CodeTooLarge, "表单超过 1 MiB，没有保存任何内容")
+		}
+		return beian.Errorf(beian.CodeInvalid, "表单无法读取")
 	}
-	return nil
+	return checkText(r.Form)
 }
 
 // view is what every page's template gets: the layout's data and the page's own.

@@ -22,6 +22,7 @@ var funcs = template.FuncMap{
 	"statusClass": func(s any) string { return statusClass(beian.Status(fmt.Sprint(s))) },
 	"typeTitle":   func(t beian.CaseType) string { return t.Title() },
 	"roleTitle":   beian.RoleTitle,
+	"homeOf":      home, // the brand link: each role's own first page
 	"join":        strings.Join,
 	"mask":        secret.Mask,
 	"udomains":    desk.UnicodeDomains,

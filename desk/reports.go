@@ -85,14 +85,13 @@ func (s *Service) ExportTracking(ctx context.Context, who Actor, f TrackingFilte
 	if err != nil {
 		return err
 	}
-	if err := s.Store.Audit(ctx, beian.AuditEntry{Actor: who.Name, Action: "export_tracking", Target: "tracking.xlsx", Detail: desc}); err != nil {
-		return err
-	}
 	// One query streams the rows while the writer writes the pages before.
+	auditCtx := ctx // the reader's is cancelled before the audit
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	pages := make(chan []xlsx.TrackingRow, 2)
 	var readErr error
+	rows := 0 // written, for the audit
 	go func() {
 		defer close(pages)
 		page := make([]xlsx.TrackingRow, 0, 2000)
@@ -120,32 +119,49 @@ func (s *Service) ExportTracking(ctx context.Context, who Actor, f TrackingFilte
 		if !ok {
 			return nil, readErr // the channel closed after readErr was set
 		}
+		rows += len(page)
 		return page, nil
 	}
 	err = xlsx.WriteTracking(w, xlsx.ExportMeta{By: who.Name, At: s.now(), Filter: desc}, next)
 	cancel()
 	for range pages { // let the reader end
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return s.auditExport(auditCtx, who, "export_tracking", "tracking.xlsx", desc, rows)
+}
+
+// auditExport records an export of personal data with what and how many
+// rows (issue 12 §4). It comes after the workbook is written and before a
+// byte of it leaves: the API answers with the workbook only once this
+// returns, so an export the trail misses is never sent.
+func (s *Service) auditExport(ctx context.Context, who Actor, action, target, what string, rows int) error {
+	return s.Store.Audit(ctx, beian.AuditEntry{At: s.now(), Kind: beian.AuditExport, Actor: who.Name, Action: action, Target: target,
+		Detail: fmt.Sprintf("%s；共 %d 行", what, rows)})
 }
 
 // ExportProvinceTable streams the per-province registration table
 // 《网站备案资料登记表-<省份>》 (R-RV-3): the cases of the system province,
-// certificate numbers and phones masked (the table leaves the desk),
-// stamped and audited with who exported it.
-func (s *Service) ExportProvinceTable(ctx context.Context, who Actor, province string, w io.Writer) error {
+// certificate numbers, mobiles and emails masked (the table leaves the
+// desk), stamped and audited with who exported it and how many rows. With
+// reveal the numbers are in clear, for those who may see them (MayReveal;
+// CodeForbidden for others), and the audit says so (issue 12 §4).
+func (s *Service) ExportProvinceTable(ctx context.Context, who Actor, province string, reveal bool, w io.Writer) error {
 	if err := who.Require(beian.RoleSpecialist, beian.RoleSupervisor); err != nil {
 		return err
+	}
+	if reveal {
+		if err := MayReveal(who); err != nil {
+			return beian.Errorf(beian.CodeForbidden, "只有主管或管理员可以导出含完整证件号码、手机和邮箱的登记表；不加 reveal 导出的是脱敏的登记表")
+		}
 	}
 	province = strings.TrimSpace(province)
 	if province == "" {
 		return beian.Errorf(beian.CodeInvalid, "请指定省份 province，例如 江苏")
 	}
-	if err := s.Store.Audit(ctx, beian.AuditEntry{Actor: who.Name, Action: "export_province_table", Target: province}); err != nil {
-		return err
-	}
 	cf := beian.CaseFilter{SystemProvince: province, Bulk: true, Limit: 2000}
-	done := false
+	done, rows := false, 0
 	next := func() ([]xlsx.ProvinceRow, error) {
 		if done {
 			return nil, nil
@@ -154,25 +170,47 @@ func (s *Service) ExportProvinceTable(ctx context.Context, who Actor, province s
 		if err != nil {
 			return nil, err
 		}
-		rows := make([]xlsx.ProvinceRow, 0, len(page.Items))
+		out := make([]xlsx.ProvinceRow, 0, len(page.Items))
 		for i := range page.Items {
-			rows = append(rows, provinceRow(&page.Items[i]))
+			out = append(out, provinceRow(&page.Items[i], reveal))
 		}
 		cf.Cursor, done = page.NextCursor, page.NextCursor == ""
-		return rows, nil
+		rows += len(out)
+		return out, nil
 	}
-	return xlsx.WriteProvinceTable(w, province, xlsx.ExportMeta{By: who.Name, At: s.now(), Filter: "系统省份：" + province}, next)
+	filter := "系统省份：" + province
+	if reveal {
+		filter += "；完整证件号码、手机和邮箱"
+	}
+	if err := xlsx.WriteProvinceTable(w, province, xlsx.ExportMeta{By: who.Name, At: s.now(), Filter: filter}, next); err != nil {
+		return err
+	}
+	return s.auditExport(ctx, who, "export_province_table", province, filter, rows)
 }
 
-func provinceRow(c *beian.Case) xlsx.ProvinceRow {
+// MaskEmail keeps an address's first character and its domain
+// (z***@example.cn): enough to recognise it, not to write to it.
+func MaskEmail(s string) string {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" {
+		return secret.Mask(s)
+	}
+	return string([]rune(local)[:1]) + "***@" + domain
+}
+
+func provinceRow(c *beian.Case, reveal bool) xlsx.ProvinceRow {
+	id, mobile, email := secret.Mask(c.Sponsor.CertNumber), secret.Mask(c.Principal.Mobile), MaskEmail(c.Principal.Email)
+	if reveal {
+		id, mobile, email = c.Sponsor.CertNumber, c.Principal.Mobile, c.Principal.Email
+	}
 	nature, idType := "单位", "统一社会信用代码"
 	if c.Sponsor.Kind == beian.SponsorPerson {
 		nature, idType = "个人", "居民身份证"
 	}
 	r := xlsx.ProvinceRow{
-		CaseNo: c.CaseNo, SponsorName: c.Sponsor.Name, SponsorNature: nature, IDType: idType, IDNumber: secret.Mask(c.Sponsor.CertNumber),
+		CaseNo: c.CaseNo, SponsorName: c.Sponsor.Name, SponsorNature: nature, IDType: idType, IDNumber: id,
 		SiteName: c.Website.Name, Domains: UnicodeDomains(c.Website.Domains), IPs: c.Website.ServerIPs,
-		PrincipalName: c.Principal.Name, PrincipalMobile: secret.Mask(c.Principal.Mobile), PrincipalEmail: c.Principal.Email,
+		PrincipalName: c.Principal.Name, PrincipalMobile: mobile, PrincipalEmail: email,
 		Type: c.Type.Title(), ReceivedAt: c.CreatedAt, Status: c.Status.Title(), FilingNumber: c.FilingNumber,
 	}
 	for _, e := range c.Timeline {

@@ -359,7 +359,9 @@ func (k *checker) checkPrincipal() {
 	}
 	if p.Email != "" {
 		if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email || !strings.Contains(p.Email[strings.LastIndexByte(p.Email, '@')+1:], ".") {
-			k.add("R-IN-4", CodeInvalidEmail, "principal.email", "电子邮箱“%s”格式不对", p.Email)
+			// Not quoted: the answer is kept (Idempotency-Key) and logged,
+			// and an address is personal data (issue 12 §2).
+			k.add("R-IN-4", CodeInvalidEmail, "principal.email", "电子邮箱格式不对，应如 name@example.com")
 		}
 	} else if full {
 		k.add("R-IN-4", CodeRequired, "principal.email", "网站负责人电子邮箱不能为空（管局通过手机和邮箱反馈审核结果）")

@@ -196,10 +196,37 @@ func Parse(raw []byte, opt Options) (*Message, error) {
 	b := w.entity(h, body, 0, false, false)
 	msg.Text = normaliseNewlines(b.text)
 	msg.Attachments = w.atts
+	storable(msg)
 	if w.perr != nil {
 		return msg, w.perr
 	}
 	return msg, nil
+}
+
+// storable makes every text of msg one PostgreSQL takes (issue 12 §6): an
+// encoded word or a base64 body may decode to a NUL character or to bytes
+// that are not UTF-8, which text refuses, and the mail would then fail to
+// be saved on every try, holding up its mailbox behind it. NULs are
+// dropped (no readable mail has one), bad bytes become U+FFFD.
+func storable(msg *Message) {
+	clean := func(s *string) { *s = strings.ToValidUTF8(strings.ReplaceAll(*s, "\x00", ""), "\uFFFD") }
+	for _, s := range []*string{&msg.MessageID, &msg.InReplyTo, &msg.From.Name, &msg.From.Address, &msg.Subject, &msg.BeianKey, &msg.Text} {
+		clean(s)
+	}
+	for i := range msg.References {
+		clean(&msg.References[i])
+	}
+	for _, list := range [][]mail.Address{msg.To, msg.Cc} {
+		for i := range list {
+			clean(&list[i].Name)
+			clean(&list[i].Address)
+		}
+	}
+	for i := range msg.Attachments {
+		clean(&msg.Attachments[i].Name)
+		clean(&msg.Attachments[i].DeclaredType)
+		clean(&msg.Attachments[i].Rejected)
+	}
 }
 
 // skipMboxLine drops the "From sender date" line that mbox files put

@@ -63,7 +63,11 @@ func (w *Webhook) Notify(ctx context.Context, a beian.AccessAction) error {
 	req.Header.Set("X-Beian-Signature", Sign(w.Secret, body))
 	c := w.Client
 	if c == nil {
-		c = &http.Client{Timeout: 15 * time.Second}
+		// No redirect is followed: CheckURL's rule holds for the URL
+		// configured, and a redirect could lead to plain HTTP elsewhere.
+		c = &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	resp, err := c.Do(req)
 	if err != nil {

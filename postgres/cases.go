@@ -22,6 +22,7 @@ var mutableColumns = []string{
 	"sponsor", "principal", "website", "sponsor_name", "sponsor_cert_number", "principal_name",
 	"workflow_id", "linked_case_id", "accepted_overrides", "last_verified_at",
 	"sms_verification", "public_security",
+	"sponsor_cert_index", "pii_indexes", // issue 12 §2: blind indexes
 }
 
 // mutableArgs are the values of mutableColumns in r.
@@ -34,6 +35,7 @@ func (r *caseRow) mutableArgs() []any {
 		r.Sponsor, r.Principal, r.Website, r.SponsorName, r.SponsorCertNumber, r.PrincipalName,
 		r.WorkflowID, r.LinkedCaseID, r.AcceptedOverrides, r.LastVerifiedAt,
 		r.SMS, r.PublicSecurity,
+		r.SponsorCertIndex, r.PIIIndexes,
 	}
 }
 
@@ -90,13 +92,16 @@ func (db *DB) CreateCase(ctx context.Context, c *beian.Case) error {
 	if createdAt.IsZero() {
 		createdAt = time.Now()
 	}
-	r := caseToRow(c)
+	r, err := db.caseToRow(c)
+	if err != nil {
+		return fmt.Errorf("create case: %w", err)
+	}
 	var (
 		id, caseNo       string
 		created, updated time.Time
 		createdEvent     beian.Event
 	)
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		caseNo, err = nextCaseNo(ctx, tx, c.Routing.Province, createdAt)
 		if err != nil {
@@ -112,14 +117,18 @@ func (db *DB) CreateCase(ctx context.Context, c *beian.Case) error {
 		if err := syncDomains(ctx, tx, id, c.Website.Domains, !c.Status.Terminal(), c.LinkedCaseID); err != nil {
 			return err
 		}
-		if err := checkSponsorFree(ctx, tx, id, c); err != nil {
+		if err := checkSponsorFree(ctx, tx, id, c, r.SponsorCertIndex); err != nil {
 			return err
 		}
 		if err := checkLinkFree(ctx, tx, id, c); err != nil {
 			return err
 		}
 		createdEvent = beian.Event{Seq: createdSeq, At: created, Event: eventCreated, Actor: c.CreatedBy, Detail: c.Type.Title()}
-		return insertEvent(ctx, tx, id, createdEvent)
+		if err := insertEvent(ctx, tx, id, createdEvent); err != nil {
+			return err
+		}
+		// issue 12 §3: the state change in the audit trail, last (it locks the chain's head).
+		return auditState(ctx, tx, id, caseNo, c.Status, createdEvent)
 	})
 	if err != nil {
 		return fmt.Errorf("create case: %w", err)
@@ -297,7 +306,10 @@ func (db *DB) GetCase(ctx context.Context, id string) (*beian.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get case %s: %w", id, err)
 	}
-	c := caseFromRow(r)
+	c, err := db.caseFromRow(r)
+	if err != nil {
+		return nil, fmt.Errorf("get case %s: %w", id, err)
+	}
 	rows, err := db.pool.Query(ctx, `
 		SELECT coalesce(seq, 0), at, event, actor, detail FROM case_events WHERE case_id = $1 ORDER BY at, id`, id)
 	if err != nil {
@@ -353,7 +365,10 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 	if event.At.IsZero() {
 		event.At = time.Now()
 	}
-	r := caseToRow(c)
+	r, err := db.caseToRow(c)
+	if err != nil {
+		return false, fmt.Errorf("save transition %s of case %s: %w", event.Event, c.ID, err)
+	}
 	var updated time.Time
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		applied = false
@@ -395,7 +410,7 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 			if t.Mails[i].CaseID == "" {
 				t.Mails[i].CaseID = c.ID
 			}
-			if err := insertMail(ctx, tx, &t.Mails[i]); err != nil {
+			if err := insertMail(ctx, tx, db.box, &t.Mails[i]); err != nil {
 				return err
 			}
 		}
@@ -420,6 +435,10 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 				return err
 			}
 		}
+		// issue 12 §3: the state change in the audit trail, last (it locks the chain's head).
+		if err := auditState(ctx, tx, c.ID, c.CaseNo, c.Status, beian.Event{Seq: t.Seq, At: event.At, Event: event.Event, Actor: event.Actor}); err != nil {
+			return err
+		}
 		applied = true
 		return nil
 	})
@@ -436,9 +455,11 @@ func (db *DB) SaveTransition(ctx context.Context, t *beian.Transition) (applied 
 // checkSponsorFree refuses a second application in progress of one sponsor
 // (R-IN-5). The advisory lock serialises concurrent creates for the same
 // certificate number, so two requests at once cannot both pass; the API
-// checks first for a friendlier message, this is the guarantee.
-func checkSponsorFree(ctx context.Context, tx pgx.Tx, id string, c *beian.Case) error {
-	cert := strings.ToUpper(strings.TrimSpace(c.Sponsor.CertNumber))
+// checks first for a friendlier message, this is the guarantee. The number
+// is found by its blind index certIndex (issue 12 §2), which is also what
+// the lock is keyed on: the plain number goes to no query.
+func checkSponsorFree(ctx context.Context, tx pgx.Tx, id string, c *beian.Case, certIndex string) error {
+	cert := certIndex
 	if cert == "" || !c.Status.InProgress() {
 		return nil
 	}
@@ -451,7 +472,7 @@ func checkSponsorFree(ctx context.Context, tx pgx.Tx, id string, c *beian.Case) 
 	}
 	var caseNo, status string
 	err := tx.QueryRow(ctx, `SELECT case_no, status FROM cases
-		WHERE sponsor_cert_number = $1 AND status = ANY ($2) AND id <> $3
+		WHERE sponsor_cert_index = $1 AND status = ANY ($2) AND id <> $3
 		ORDER BY created_at, id LIMIT 1`, cert, statuses, id).Scan(&caseNo, &status)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil

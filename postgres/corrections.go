@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 // correctionRow is the jsonb shape of case_corrections.data.
@@ -29,39 +30,62 @@ type correctionRow struct {
 	AcceptedOverrides    []string           `json:"accepted_overrides"`
 }
 
-func correctionToRow(c *beian.Correction) correctionRow {
-	p := c.Principal
+// correctionToRow converts a correction to its row, the personal data of
+// its sponsor and principal sealed as a case's are (issue 12 §2).
+func correctionToRow(box *secret.Box, c *beian.Correction) (correctionRow, error) {
+	sponsor, err := sponsorToRow(box, c.Sponsor)
+	if err != nil {
+		return correctionRow{}, err
+	}
+	principal, err := principalToRow(box, c.Principal)
+	if err != nil {
+		return correctionRow{}, err
+	}
 	return correctionRow{
-		Sponsor: sponsorToRow(c.Sponsor),
-		Principal: principalRow{Name: p.Name, IDNumber: p.IDNumber, Mobile: p.Mobile, Landline: p.Landline,
-			Email: p.Email, QQ: p.QQ},
-		Website:  websiteToRow(c.Website),
-		Province: c.Routing.Province, DataCentre: c.Routing.DataCentre, AccessProvider: c.Routing.AccessProvider,
+		Sponsor:   sponsor,
+		Principal: principal,
+		Website:   websiteToRow(c.Website),
+		Province:  c.Routing.Province, DataCentre: c.Routing.DataCentre, AccessProvider: c.Routing.AccessProvider,
 		Mailbox: c.Routing.Mailbox, BureauProvince: c.Routing.BureauProvince,
 		Checklist: checklistToRows(c.Checklist), EmailSubject: c.EmailSubject,
 		FilingPasswordSealed: c.FilingPasswordSealed, CustomerID: c.CustomerID,
 		FilingNumber: c.FilingNumber, AcceptedOverrides: c.AcceptedOverrides,
-	}
+	}, nil
 }
 
-func correctionFromRow(r correctionRow) beian.Correction {
-	p := r.Principal
+// correctionFromRow converts a row to a correction, its personal data opened.
+func correctionFromRow(box *secret.Box, r correctionRow) (beian.Correction, error) {
+	sponsor, err := sponsorFromRow(box, r.Sponsor)
+	if err != nil {
+		return beian.Correction{}, err
+	}
+	principal, err := principalFromRow(box, r.Principal)
+	if err != nil {
+		return beian.Correction{}, err
+	}
 	return beian.Correction{
-		Sponsor: sponsorFromRow(r.Sponsor),
-		Principal: beian.Principal{Name: p.Name, IDNumber: p.IDNumber, Mobile: p.Mobile, Landline: p.Landline,
-			Email: p.Email, QQ: p.QQ},
-		Website: websiteFromRow(r.Website),
+		Sponsor:   sponsor,
+		Principal: principal,
+		Website:   websiteFromRow(r.Website),
 		Routing: beian.Routing{Province: r.Province, DataCentre: r.DataCentre, AccessProvider: r.AccessProvider,
 			Mailbox: r.Mailbox, BureauProvince: r.BureauProvince},
 		Checklist: checklistFromRows(r.Checklist), EmailSubject: r.EmailSubject,
 		FilingPasswordSealed: r.FilingPasswordSealed, CustomerID: r.CustomerID,
 		FilingNumber: r.FilingNumber, AcceptedOverrides: r.AcceptedOverrides,
-	}
+	}, nil
 }
 
 // SaveCorrection stores a correction and sets its ID and CreatedAt.
 func (db *DB) SaveCorrection(ctx context.Context, c *beian.Correction) error {
-	data, err := json.Marshal(correctionToRow(c))
+	box, err := db.keys()
+	if err != nil {
+		return err
+	}
+	row, err := correctionToRow(box, c)
+	if err != nil {
+		return fmt.Errorf("seal correction: %w", err)
+	}
+	data, err := json.Marshal(row)
 	if err != nil {
 		return fmt.Errorf("encode correction: %w", err)
 	}
@@ -94,7 +118,10 @@ func (db *DB) GetCorrection(ctx context.Context, id string) (*beian.Correction, 
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("decode correction %s: %w", id, err)
 	}
-	out := correctionFromRow(r)
+	out, err := correctionFromRow(db.box, r)
+	if err != nil {
+		return nil, fmt.Errorf("open correction %s: %w", id, err)
+	}
 	out.ID, out.CaseID, out.CreatedBy, out.CreatedAt = id, c.CaseID, c.CreatedBy, c.CreatedAt
 	return &out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 // This file keeps the billing system's copy of customers and their access
@@ -284,8 +285,10 @@ func (db *DB) ExpiringProducts(ctx context.Context, through string) ([]beian.Exp
 			out[i].Product.ID, ended)
 		out[i].Cases, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.Case, error) {
 			var r caseRow
-			err := row.Scan(r.scanTargets()...)
-			return caseFromRow(r), err
+			if err := row.Scan(r.scanTargets()...); err != nil {
+				return beian.Case{}, err
+			}
+			return db.caseFromRow(r)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("live cases of product %s: %w", out[i].Product.ID, err)
@@ -297,10 +300,14 @@ func (db *DB) ExpiringProducts(ctx context.Context, through string) ([]beian.Exp
 // OpenApplicationOf returns the oldest application in progress
 // (Status.InProgress) of the sponsor with the certificate number, or nil,
 // nil when there is none (R-IN-5). Numbers compare as the intake normalised
-// them (upper-case).
+// them (upper-case), by their blind index (issue 12 §2).
 func (db *DB) OpenApplicationOf(ctx context.Context, certNumber string) (*beian.Case, error) {
-	certNumber = strings.ToUpper(strings.TrimSpace(certNumber))
-	if certNumber == "" {
+	box, err := db.keys()
+	if err != nil {
+		return nil, err
+	}
+	certIndex := box.Index(secret.IndexID, certNumber)
+	if certIndex == "" {
 		return nil, nil
 	}
 	var statuses []string
@@ -308,16 +315,19 @@ func (db *DB) OpenApplicationOf(ctx context.Context, certNumber string) (*beian.
 		statuses = append(statuses, string(s))
 	}
 	var r caseRow
-	err := db.pool.QueryRow(ctx, `
+	err = db.pool.QueryRow(ctx, `
 		SELECT `+caseColumns+` FROM cases
-		WHERE sponsor_cert_number = $1 AND status = ANY ($2)
-		ORDER BY created_at, id LIMIT 1`, certNumber, statuses).Scan(r.scanTargets()...)
+		WHERE sponsor_cert_index = $1 AND status = ANY ($2)
+		ORDER BY created_at, id LIMIT 1`, certIndex, statuses).Scan(r.scanTargets()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open application of sponsor: %w", err)
 	}
-	c := caseFromRow(r)
+	c, err := db.caseFromRow(r)
+	if err != nil {
+		return nil, fmt.Errorf("open application of sponsor: %w", err)
+	}
 	return &c, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 // MailboxCursor is where reading an account stands.
@@ -57,7 +58,7 @@ func (db *DB) SaveInbound(ctx context.Context, b beian.InboundBatch) ([]beian.In
 			if m.Notice != nil {
 				n := *m.Notice
 				n.Key, n.CaseID = beian.InboundMailKey(id, "rejected"), m.CaseID
-				if err := insertMail(ctx, tx, &n); err != nil {
+				if err := insertMail(ctx, tx, db.box, &n); err != nil {
 					return err
 				}
 			}
@@ -230,8 +231,11 @@ func (db *DB) CasesForMail(ctx context.Context, caseNos []string, sender string)
 			return nil, nil, fmt.Errorf("cases by number: %w", err)
 		}
 	}
-	if sender != "" {
-		if bySender, err = scan(`SELECT id, case_no, status FROM cases WHERE lower(principal->>'email') = lower($1) AND status <> ALL ($2::text[])`, sender); err != nil {
+	// issue 12 §2: the principal's address is sealed; its blind index
+	// (lower-cased, like the comparison before) finds the cases.
+	if sender != "" && db.box != nil {
+		if bySender, err = scan(`SELECT id, case_no, status FROM cases WHERE pii_indexes @> ARRAY[$1::text] AND status <> ALL ($2::text[])`,
+			db.box.Index(secret.IndexEmail, sender)); err != nil {
 			return nil, nil, fmt.Errorf("cases by sender: %w", err)
 		}
 	}
@@ -258,7 +262,7 @@ func (db *DB) ReplyInbound(ctx context.Context, id string, reply beian.Mail, act
 		if caseID != nil {
 			reply.CaseID = *caseID
 		}
-		if err := insertMail(ctx, tx, &reply); err != nil {
+		if err := insertMail(ctx, tx, db.box, &reply); err != nil {
 			return err
 		}
 		if caseID != nil {
@@ -317,7 +321,7 @@ func (db *DB) MarkInboundAlert(ctx context.Context, id, kind string, m beian.Mai
 		if len(m.To) == 0 {
 			return nil
 		}
-		return insertMail(ctx, tx, &m)
+		return insertMail(ctx, tx, db.box, &m)
 	})
 	return first, err
 }

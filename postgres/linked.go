@@ -52,7 +52,10 @@ func (db *DB) oneCase(ctx context.Context, sql string, args ...any) (*beian.Case
 	if err != nil {
 		return nil, fmt.Errorf("load case: %w", err)
 	}
-	c := caseFromRow(r)
+	c, err := db.caseFromRow(r)
+	if err != nil {
+		return nil, fmt.Errorf("load case: %w", err)
+	}
 	return &c, nil
 }
 
@@ -64,8 +67,10 @@ func (db *DB) LiveCasesOfCustomer(ctx context.Context, customerID string) ([]bei
 		ORDER BY c.created_at, c.id`, customerID)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (beian.Case, error) {
 		var r caseRow
-		err := row.Scan(r.scanTargets()...)
-		return caseFromRow(r), err
+		if err := row.Scan(r.scanTargets()...); err != nil {
+			return beian.Case{}, err
+		}
+		return db.caseFromRow(r)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("live cases of customer %s: %w", customerID, err)

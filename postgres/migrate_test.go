@@ -48,7 +48,10 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 	files, err := filepath.Glob("migrations/*.sql")
 	require.NoError(t, err)
 	require.Equal(t, len(files), version, "every migration is applied")
-	require.Len(t, files, 15, "a new migration is counted here: check that its tables exist below")
+	require.Len(t, files, 17, "a new migration is counted here: check that its tables exist below")
+	var chainHead int // 016 (issue 12 §3): the audit chain's head
+	require.NoError(t, db.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_chain_head`).Scan(&chainHead))
+	require.Equal(t, 1, chainHead)
 	var tables int
 	require.NoError(t, db.Pool().QueryRow(ctx,
 		`SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
@@ -64,6 +67,10 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 		 OR (table_name = 'mail_outbox' AND column_name IN ('in_reply_to', 'reply_to'))
 		 OR (table_name = 'inbound_mail' AND column_name IN ('alerted_at', 'escalated_at', 'watched', 'auto_submitted'))`).Scan(&filer))
 	require.Equal(t, 8, filer, "015 adds the filer steps and the mail threading columns")
+	var sealed int // 017 (issue 12 §2): the blind-index columns
+	require.NoError(t, db.Pool().QueryRow(ctx,
+		`SELECT count(*) FROM information_schema.columns WHERE table_name = 'cases' AND column_name IN ('sponsor_cert_index', 'pii_indexes')`).Scan(&sealed))
+	require.Equal(t, 2, sealed, "017 adds the blind indexes of cases")
 }
 
 func TestOpenUnreachable(t *testing.T) {

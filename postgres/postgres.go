@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 //go:embed migrations/*.sql
@@ -38,6 +39,9 @@ type DB struct {
 	// from pool: a lock holder's own queries then never wait for a
 	// connection that another lock holder has.
 	lockPool *pgxpool.Pool
+	// box seals personal data and computes their blind indexes (UseBox,
+	// seal.go; issue 12 §2).
+	box *secret.Box
 }
 
 var _ beian.Store = (*DB)(nil)
@@ -112,6 +116,13 @@ func (db *DB) Migrate(ctx context.Context) (err error) {
 	}
 	if err := m.Migrate(ctx); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
+	}
+	// issue 12 §2: the personal data written before are sealed, under the
+	// same lock (seal.go).
+	if db.box != nil {
+		if _, err := db.SealPlain(ctx); err != nil {
+			return fmt.Errorf("seal personal data: %w", err)
+		}
 	}
 	return nil
 }

@@ -167,6 +167,10 @@ func (db *DB) GetIdempotent(ctx context.Context, key, actor string) (*beian.Idem
 	if err != nil {
 		return nil, fmt.Errorf("get idempotency key %s: %w", key, err)
 	}
+	// issue 12 §2: the kept answer is sealed (it may show a phone whole).
+	if r.Body, err = openBody(db.box, r.Body); err != nil {
+		return nil, fmt.Errorf("get idempotency key %s: %w", key, err)
+	}
 	return &r, nil
 }
 
@@ -174,11 +178,12 @@ func (db *DB) GetIdempotent(ctx context.Context, key, actor string) (*beian.Idem
 // answer kept for the key within 24 hours stays: the first answer wins. An
 // older one is replaced. A zero r.At means now.
 func (db *DB) SaveIdempotent(ctx context.Context, r beian.IdempotentResponse) error {
-	body := r.Body
-	if body == nil {
-		body = []byte{}
+	// issue 12 §2: the kept answer is sealed (it may show a phone whole).
+	body, err := sealBody(db.box, r.Body)
+	if err != nil {
+		return fmt.Errorf("save idempotency key %s: %w", r.Key, err)
 	}
-	_, err := db.pool.Exec(ctx, `
+	_, err = db.pool.Exec(ctx, `
 		INSERT INTO idempotency_keys (actor, key, body_hash, status, body, created_at)
 		VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
 		ON CONFLICT (actor, key) DO UPDATE
@@ -192,22 +197,9 @@ func (db *DB) SaveIdempotent(ctx context.Context, r beian.IdempotentResponse) er
 	return nil
 }
 
-// Audit records e; a zero e.At means now.
-func (db *DB) Audit(ctx context.Context, e beian.AuditEntry) error {
-	if err := audit(ctx, db.pool, e); err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
-}
+// Audit and audit, the one way into the audit log, are in audit.go.
 
 // execer is a pool or a transaction.
 type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
-func audit(ctx context.Context, q execer, e beian.AuditEntry) error {
-	_, err := q.Exec(ctx, `
-		INSERT INTO audit_log (at, actor, action, target, detail) VALUES (coalesce($1, now()), $2, $3, $4, $5)`,
-		nullTime(e.At), e.Actor, e.Action, e.Target, e.Detail)
-	return err
 }

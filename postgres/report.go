@@ -56,7 +56,7 @@ func (db *DB) WeekActivity(ctx context.Context, from, to time.Time) (*beian.Week
 // principal names, domains, server IPs, type, bureau province, received,
 // returned, status and filing number. fn sees each case; its error stops.
 func (db *DB) EachTrackingCase(ctx context.Context, f beian.CaseFilter, fn func(c *beian.Case) error) error {
-	where, args := caseWhere(f)
+	where, args := caseWhere(f, db.searchIndexes(f.Q)...)
 	rows, err := db.pool.Query(ctx, `SELECT c.sponsor_name, c.principal_name,
 			coalesce(array(SELECT jsonb_array_elements_text(c.website->'domains')), '{}'),
 			coalesce(array(SELECT jsonb_array_elements_text(c.website->'server_ips')), '{}'),

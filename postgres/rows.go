@@ -1,25 +1,33 @@
 package postgres
 
 import (
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 // The structs below are the JSON shapes of the jsonb columns of cases. They
 // belong to the database alone: the domain types carry no tags, and the API
 // has its own shapes. Renaming a field here changes stored data.
+//
+// The fields marked sealed hold personal data sealed with the store's Box
+// (issue 12 §2): sponsorToRow and principalToRow seal them, sponsorFromRow
+// and principalFromRow open them. Nothing else of these rows is personal
+// data that must be found or hidden: names stay plain for the list's search.
 
 type personRow struct {
 	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
+	IDNumber string `json:"id_number"` // sealed
 }
 
 type sponsorRow struct {
 	Kind       string     `json:"kind"`
 	Name       string     `json:"name"`
 	CertType   string     `json:"cert_type"`
-	CertNumber string     `json:"cert_number"`
+	CertNumber string     `json:"cert_number"` // sealed
 	Province   string     `json:"province"`
 	City       string     `json:"city"`
 	Address    string     `json:"address"`
@@ -28,10 +36,10 @@ type sponsorRow struct {
 
 type principalRow struct {
 	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	Mobile   string `json:"mobile"`
-	Landline string `json:"landline"`
-	Email    string `json:"email"`
+	IDNumber string `json:"id_number"` // sealed
+	Mobile   string `json:"mobile"`    // sealed
+	Landline string `json:"landline"`  // sealed
+	Email    string `json:"email"`     // sealed
 	QQ       string `json:"qq"`
 }
 
@@ -88,7 +96,7 @@ type caseRow struct {
 	Principal            principalRow
 	Website              websiteRow
 	SponsorName          string
-	SponsorCertNumber    string
+	SponsorCertNumber    string // sealed, as in Sponsor
 	PrincipalName        string
 	WorkflowID           string
 	LinkedCaseID         string
@@ -99,6 +107,10 @@ type caseRow struct {
 	CreatedBy            string
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+	// Written, never read back: the blind indexes of the personal data
+	// (issue 12 §2), the store's way to find a case by a number.
+	SponsorCertIndex string
+	PIIIndexes       []string
 }
 
 // caseColumns lists the columns of cases in the order of caseRow.scanTargets.
@@ -118,9 +130,21 @@ func (r *caseRow) scanTargets() []any {
 		&r.SponsorCertNumber, &r.PrincipalName, &r.WorkflowID, &r.LinkedCaseID, &r.AcceptedOverrides, &r.LastVerifiedAt, &r.SMS, &r.PublicSecurity, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt}
 }
 
-// caseToRow converts a case to its row. Empty lists are stored as [] and
-// read back as nil.
-func caseToRow(c *beian.Case) caseRow {
+// caseToRow converts a case to its row, its personal data sealed and
+// indexed. Empty lists are stored as [] and read back as nil.
+func (db *DB) caseToRow(c *beian.Case) (caseRow, error) {
+	box, err := db.keys()
+	if err != nil {
+		return caseRow{}, err
+	}
+	sponsor, err := sponsorToRow(box, c.Sponsor)
+	if err != nil {
+		return caseRow{}, fmt.Errorf("seal sponsor: %w", err)
+	}
+	principal, err := principalToRow(box, c.Principal)
+	if err != nil {
+		return caseRow{}, fmt.Errorf("seal principal: %w", err)
+	}
 	return caseRow{
 		ID:                   c.ID,
 		CaseNo:               c.CaseNo,
@@ -147,11 +171,13 @@ func caseToRow(c *beian.Case) caseRow {
 		RectifyReason:        c.RectifyReason,
 		RectifySource:        c.RectifySource,
 		CustomerID:           c.CustomerID,
-		Sponsor:              sponsorToRow(c.Sponsor),
-		Principal:            principalRow(c.Principal),
+		Sponsor:              sponsor,
+		Principal:            principal,
 		Website:              websiteToRow(c.Website),
 		SponsorName:          c.Sponsor.Name,
-		SponsorCertNumber:    c.Sponsor.CertNumber,
+		SponsorCertNumber:    sponsor.CertNumber,
+		SponsorCertIndex:     box.Index(secret.IndexID, c.Sponsor.CertNumber),
+		PIIIndexes:           piiIndexes(box, c.Sponsor, c.Principal),
 		PrincipalName:        c.Principal.Name,
 		WorkflowID:           c.WorkflowID,
 		LinkedCaseID:         c.LinkedCaseID,
@@ -162,11 +188,22 @@ func caseToRow(c *beian.Case) caseRow {
 		CreatedBy:            c.CreatedBy,
 		CreatedAt:            c.CreatedAt,
 		UpdatedAt:            c.UpdatedAt,
-	}
+	}, nil
 }
 
-// caseFromRow converts a row of cases to a case without its timeline.
-func caseFromRow(r caseRow) beian.Case {
+// caseFromRow converts a row of cases to a case without its timeline, its
+// personal data opened. A value that does not open (altered, or sealed with
+// a key no longer configured) is an error that names the case, never the
+// value.
+func (db *DB) caseFromRow(r caseRow) (beian.Case, error) {
+	sponsor, err := sponsorFromRow(db.box, r.Sponsor)
+	if err != nil {
+		return beian.Case{}, fmt.Errorf("open sponsor of case %s: %w", r.ID, err)
+	}
+	principal, err := principalFromRow(db.box, r.Principal)
+	if err != nil {
+		return beian.Case{}, fmt.Errorf("open principal of case %s: %w", r.ID, err)
+	}
 	return beian.Case{
 		ID:     r.ID,
 		CaseNo: r.CaseNo,
@@ -197,8 +234,8 @@ func caseFromRow(r caseRow) beian.Case {
 		RectifyReason:        r.RectifyReason,
 		RectifySource:        r.RectifySource,
 		CustomerID:           r.CustomerID,
-		Sponsor:              sponsorFromRow(r.Sponsor),
-		Principal:            beian.Principal(r.Principal),
+		Sponsor:              sponsor,
+		Principal:            principal,
 		Website:              websiteFromRow(r.Website),
 		WorkflowID:           r.WorkflowID,
 		LinkedCaseID:         r.LinkedCaseID,
@@ -209,7 +246,7 @@ func caseFromRow(r caseRow) beian.Case {
 		CreatedBy:            r.CreatedBy,
 		CreatedAt:            r.CreatedAt,
 		UpdatedAt:            r.UpdatedAt,
-	}
+	}, nil
 }
 
 func checklistToRows(items []beian.ChecklistItem) []checklistItemRow {
@@ -231,36 +268,109 @@ func checklistFromRows(rows []checklistItemRow) []beian.ChecklistItem {
 	return items
 }
 
-func sponsorToRow(s beian.Sponsor) sponsorRow {
+// sponsorToRow converts a sponsor to its row, the certificate number and
+// the legal representative's ID number sealed with box.
+func sponsorToRow(box *secret.Box, s beian.Sponsor) (sponsorRow, error) {
+	cert, err := box.Seal(s.CertNumber)
+	if err != nil {
+		return sponsorRow{}, err
+	}
 	r := sponsorRow{
 		Kind:       string(s.Kind),
 		Name:       s.Name,
 		CertType:   s.CertType,
-		CertNumber: s.CertNumber,
+		CertNumber: cert,
 		Province:   s.Province,
 		City:       s.City,
 		Address:    s.Address,
 	}
 	if s.LegalRep != nil {
-		r.LegalRep = &personRow{Name: s.LegalRep.Name, IDNumber: s.LegalRep.IDNumber}
+		id, err := box.Seal(s.LegalRep.IDNumber)
+		if err != nil {
+			return sponsorRow{}, err
+		}
+		r.LegalRep = &personRow{Name: s.LegalRep.Name, IDNumber: id}
 	}
-	return r
+	return r, nil
 }
 
-func sponsorFromRow(r sponsorRow) beian.Sponsor {
+// sponsorFromRow converts a row to a sponsor, its numbers opened with box.
+func sponsorFromRow(box *secret.Box, r sponsorRow) (beian.Sponsor, error) {
+	cert, err := openValue(box, r.CertNumber)
+	if err != nil {
+		return beian.Sponsor{}, fmt.Errorf("certificate number: %w", err)
+	}
 	s := beian.Sponsor{
 		Kind:       beian.SponsorKind(r.Kind),
 		Name:       r.Name,
 		CertType:   r.CertType,
-		CertNumber: r.CertNumber,
+		CertNumber: cert,
 		Province:   r.Province,
 		City:       r.City,
 		Address:    r.Address,
 	}
 	if r.LegalRep != nil {
-		s.LegalRep = &beian.Person{Name: r.LegalRep.Name, IDNumber: r.LegalRep.IDNumber}
+		id, err := openValue(box, r.LegalRep.IDNumber)
+		if err != nil {
+			return beian.Sponsor{}, fmt.Errorf("legal representative's ID number: %w", err)
+		}
+		s.LegalRep = &beian.Person{Name: r.LegalRep.Name, IDNumber: id}
 	}
-	return s
+	return s, nil
+}
+
+// principalToRow converts a principal to its row, ID number, phones and
+// e-mail address sealed with box.
+func principalToRow(box *secret.Box, p beian.Principal) (principalRow, error) {
+	r := principalRow{Name: p.Name, QQ: p.QQ}
+	for _, f := range []struct {
+		dst   *string
+		plain string
+	}{{&r.IDNumber, p.IDNumber}, {&r.Mobile, p.Mobile}, {&r.Landline, p.Landline}, {&r.Email, p.Email}} {
+		v, err := box.Seal(f.plain)
+		if err != nil {
+			return principalRow{}, err
+		}
+		*f.dst = v
+	}
+	return r, nil
+}
+
+// principalFromRow converts a row to a principal, its values opened with box.
+func principalFromRow(box *secret.Box, r principalRow) (beian.Principal, error) {
+	p := beian.Principal{Name: r.Name, QQ: r.QQ}
+	for _, f := range []struct {
+		dst    *string
+		sealed string
+		what   string
+	}{{&p.IDNumber, r.IDNumber, "ID number"}, {&p.Mobile, r.Mobile, "mobile"}, {&p.Landline, r.Landline, "landline"}, {&p.Email, r.Email, "e-mail address"}} {
+		v, err := openValue(box, f.sealed)
+		if err != nil {
+			return beian.Principal{}, fmt.Errorf("%s: %w", f.what, err)
+		}
+		*f.dst = v
+	}
+	return p, nil
+}
+
+// piiIndexes are the blind indexes of every ID number, phone and e-mail
+// address of a sponsor and principal, without repeats.
+func piiIndexes(box *secret.Box, s beian.Sponsor, p beian.Principal) []string {
+	out := []string{}
+	add := func(kind, v string) {
+		if ix := box.Index(kind, v); ix != "" && !slices.Contains(out, ix) {
+			out = append(out, ix)
+		}
+	}
+	add(secret.IndexID, s.CertNumber)
+	if s.LegalRep != nil {
+		add(secret.IndexID, s.LegalRep.IDNumber)
+	}
+	add(secret.IndexID, p.IDNumber)
+	add(secret.IndexPhone, p.Mobile)
+	add(secret.IndexPhone, p.Landline)
+	add(secret.IndexEmail, p.Email)
+	return out
 }
 
 func websiteToRow(w beian.Website) websiteRow {

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 // This file keeps settings (JSON documents admins edit, such as the intake
@@ -129,12 +130,35 @@ func scanBlacklist(row pgx.CollectableRow) (beian.BlacklistEntry, error) {
 	return e, err
 }
 
-// ListBlacklist returns the blacklist (R-IN-6), oldest entry first.
+// openBlacklist opens the value of an entry of a sealed kind (issue 12 §2:
+// certificate numbers and phones are sealed, value_key is their blind
+// index); its Key becomes the value normalised, as an unsealed kind's is.
+func (db *DB) openBlacklist(e *beian.BlacklistEntry) error {
+	kind := indexKind(e.Kind)
+	if kind == "" {
+		return nil
+	}
+	v, err := openValue(db.box, e.Value)
+	if err != nil {
+		return wrapOpen("blacklist entry "+e.ID, err)
+	}
+	e.Value, e.Key = v, secret.Normalise(kind, v)
+	return nil
+}
+
+// ListBlacklist returns the blacklist (R-IN-6), oldest entry first, its
+// certificate numbers and phones opened: intake matches them whole against
+// a case's (a list of hundreds, read once an intake).
 func (db *DB) ListBlacklist(ctx context.Context) ([]beian.BlacklistEntry, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+blacklistColumns+` FROM blacklist ORDER BY created_at, id`)
 	list, err := pgx.CollectRows(rows, scanBlacklist)
 	if err != nil {
 		return nil, fmt.Errorf("list blacklist: %w", err)
+	}
+	for i := range list {
+		if err := db.openBlacklist(&list[i]); err != nil {
+			return nil, fmt.Errorf("list blacklist: %w", err)
+		}
 	}
 	return list, nil
 }
@@ -149,15 +173,28 @@ func (db *DB) AddBlacklistEntry(ctx context.Context, e *beian.BlacklistEntry) er
 	if e.Key == "" {
 		return beian.Errorf(beian.CodeInvalid, "黑名单条目的值不能为空")
 	}
+	// issue 12 §2: a certificate number or phone is stored sealed, its key
+	// as a blind index, and neither the error nor the audit shows it whole.
+	value, key, shown := e.Value, e.Key, e.Value
+	if kind := indexKind(e.Kind); kind != "" {
+		box, err := db.keys()
+		if err != nil {
+			return err
+		}
+		if value, err = box.Seal(e.Value); err != nil {
+			return fmt.Errorf("add blacklist entry: %w", err)
+		}
+		key, shown = box.Index(kind, e.Key), secret.Mask(e.Value)
+	}
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO blacklist (kind, value, value_key, reason, author, created_at)
 			VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
 			RETURNING id, created_at`,
-			e.Kind, e.Value, e.Key, e.Reason, e.Author, nullTime(e.CreatedAt)).Scan(&e.ID, &e.CreatedAt)
+			e.Kind, value, key, e.Reason, e.Author, nullTime(e.CreatedAt)).Scan(&e.ID, &e.CreatedAt)
 		switch code, constraint := pgErrorCode(err); {
 		case code == sqlUniqueViolation:
-			return beian.Errorf(beian.CodeConflict, "黑名单中已有%s「%s」", blacklistKindTitle(e.Kind), e.Key)
+			return beian.Errorf(beian.CodeConflict, "黑名单中已有%s「%s」", blacklistKindTitle(e.Kind), shown)
 		case code == sqlCheckViolation && strings.Contains(constraint, "kind"):
 			return beian.Errorf(beian.CodeInvalid, "黑名单类型「%s」无效", e.Kind)
 		case err != nil:
@@ -165,7 +202,7 @@ func (db *DB) AddBlacklistEntry(ctx context.Context, e *beian.BlacklistEntry) er
 		}
 		return audit(ctx, tx, beian.AuditEntry{
 			At: e.CreatedAt, Actor: e.Author, Action: "blacklist.add", Target: "blacklist/" + e.ID,
-			Detail: fmt.Sprintf("%s「%s」加入黑名单：%s", blacklistKindTitle(e.Kind), e.Value, e.Reason),
+			Detail: fmt.Sprintf("%s「%s」加入黑名单：%s", blacklistKindTitle(e.Kind), shown, e.Reason),
 		})
 	})
 	if err != nil {
@@ -189,6 +226,12 @@ func (db *DB) DeleteBlacklistEntry(ctx context.Context, id, actor string) error 
 		}
 		if err != nil {
 			return err
+		}
+		if err := db.openBlacklist(&e); err != nil {
+			return err
+		}
+		if indexKind(e.Kind) != "" {
+			e.Value = secret.Mask(e.Value) // issue 12 §2: not whole in the audit trail
 		}
 		return audit(ctx, tx, beian.AuditEntry{
 			Actor: actor, Action: "blacklist.delete", Target: "blacklist/" + id,

@@ -9,19 +9,25 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/secret"
 )
 
 // This file keeps the side effects of transitions: the mail outbox, staff
 // tasks and access actions for tech. Each has a business key; a key is
 // written once, so a retried transition adds nothing.
 
-// insertMail queues m unless its key is queued already.
-func insertMail(ctx context.Context, tx pgx.Tx, m *beian.Mail) error {
-	_, err := tx.Exec(ctx, `
+// insertMail queues m unless its key is queued already, its recipients
+// sealed with box (issue 12 §2: a filer's e-mail address; sealMailTo).
+func insertMail(ctx context.Context, tx pgx.Tx, box *secret.Box, m *beian.Mail) error {
+	to, err := sealMailTo(box, m.To)
+	if err != nil {
+		return fmt.Errorf("queue mail %s: %w", m.Key, err)
+	}
+	_, err = tx.Exec(ctx, `
 		INSERT INTO mail_outbox (key, case_id, recipients, subject, body, sent_at, in_reply_to, reply_to)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (key) DO NOTHING`,
-		m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body, m.SentAt, m.InReplyTo, m.ReplyTo)
+		m.Key, nullUUID(m.CaseID), to, m.Subject, m.Body, m.SentAt, m.InReplyTo, m.ReplyTo)
 	if err != nil {
 		return fmt.Errorf("queue mail %s: %w", m.Key, err)
 	}
@@ -35,17 +41,24 @@ func mailNotFound(key string) error {
 
 const mailColumns = `key, coalesce(case_id::text, ''), recipients, subject, body, sent_at, in_reply_to, reply_to`
 
-func scanMail(row pgx.CollectableRow) (beian.Mail, error) {
+// scanMail reads a row of mailColumns, its recipients opened (issue 12 §2).
+func (db *DB) scanMail(row pgx.CollectableRow) (beian.Mail, error) {
 	var m beian.Mail
-	err := row.Scan(&m.Key, &m.CaseID, &m.To, &m.Subject, &m.Body, &m.SentAt, &m.InReplyTo, &m.ReplyTo)
-	m.To = nilIfEmpty(m.To)
-	return m, err
+	if err := row.Scan(&m.Key, &m.CaseID, &m.To, &m.Subject, &m.Body, &m.SentAt, &m.InReplyTo, &m.ReplyTo); err != nil {
+		return m, err
+	}
+	to, err := openMailTo(db.box, m.To)
+	if err != nil {
+		return m, fmt.Errorf("mail %s: %w", m.Key, err)
+	}
+	m.To = nilIfEmpty(to)
+	return m, nil
 }
 
 // GetMail returns the outbox row of key.
 func (db *DB) GetMail(ctx context.Context, key string) (*beian.Mail, error) {
 	rows, _ := db.pool.Query(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE key = $1`, key)
-	m, err := pgx.CollectExactlyOneRow(rows, scanMail)
+	m, err := pgx.CollectExactlyOneRow(rows, db.scanMail)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, mailNotFound(key)
 	}
@@ -109,7 +122,7 @@ func (db *DB) ListMails(ctx context.Context, caseID string) ([]beian.Mail, error
 	}
 	rows, _ := db.pool.Query(ctx, `
 		SELECT `+mailColumns+` FROM mail_outbox WHERE case_id = $1 ORDER BY created_at, key`, caseID)
-	mails, err := pgx.CollectRows(rows, scanMail)
+	mails, err := pgx.CollectRows(rows, db.scanMail)
 	if err != nil {
 		return nil, fmt.Errorf("list mails of case %s: %w", caseID, err)
 	}
@@ -277,13 +290,20 @@ func (db *DB) ConfirmAccessAction(ctx context.Context, id, actor string, at time
 			return err
 		}
 		a.Status, a.ConfirmedBy, a.ConfirmNote = beian.AccessConfirmed, actor, note
-		if a.CaseID == "" {
-			return nil
+		if a.CaseID != "" {
+			_, err = tx.Exec(ctx, `
+				INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)`,
+				a.CaseID, at, eventAccessConfirmed, actor, confirmDetail(a, note))
+			if err != nil {
+				return err
+			}
 		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO case_events (case_id, at, event, actor, detail) VALUES ($1, $2, $3, $4, $5)`,
-			a.CaseID, at, eventAccessConfirmed, actor, confirmDetail(a, note))
-		return err
+		// A cut or a restore carried out is the desk's weightiest act
+		// (issue 12 §3): audited last in the transaction, as every append.
+		return audit(ctx, tx, beian.AuditEntry{
+			Kind: beian.AuditCase, Actor: actor, Action: "access_confirmed", CaseID: a.CaseID,
+			Target: "access/" + a.ID, Detail: accessKindTitle(a.Kind) + "操作已执行确认",
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("confirm access action %s: %w", id, err)
@@ -396,10 +416,14 @@ func confirmDetail(a beian.AccessAction, note string) string {
 // events (case ID → event), in one transaction, unless m.Key was queued
 // before: then nothing is written and queued is false.
 func (db *DB) QueueMailWithEvents(ctx context.Context, m beian.Mail, events map[string]beian.Event) (queued bool, err error) {
+	to, err := sealMailTo(db.box, m.To) // issue 12 §2
+	if err != nil {
+		return false, fmt.Errorf("queue mail %s: %w", m.Key, err)
+	}
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO mail_outbox (key, case_id, recipients, subject, body, in_reply_to) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (key) DO NOTHING`, m.Key, nullUUID(m.CaseID), nonNil(m.To), m.Subject, m.Body, m.InReplyTo)
+			ON CONFLICT (key) DO NOTHING`, m.Key, nullUUID(m.CaseID), to, m.Subject, m.Body, m.InReplyTo)
 		if err != nil {
 			return fmt.Errorf("queue mail %s: %w", m.Key, err)
 		}

@@ -120,6 +120,10 @@ func TestConfirmAccessAction(t *testing.T) {
 	require.True(t, at.Equal(*a.ConfirmedAt))
 	require.Equal(t, c.ID, a.CaseID)
 	require.Equal(t, "空壳网站，24 小时内未迁回", a.Reason)
+	var audited int
+	require.NoError(t, b.db.Pool().QueryRow(b.ctx, `SELECT count(*) FROM audit_log
+		WHERE action = 'access_confirmed' AND actor = 'tech:zhou' AND case_id = $1 AND target = $2`, c.ID, "access/"+id).Scan(&audited))
+	require.Equal(t, 1, audited, "the confirmation is in the audit trail (issue 12 §3)")
 
 	_, err = b.db.ConfirmAccessAction(b.ctx, id, "tech:wu", at.Add(time.Hour), "")
 	require.Equal(t, beian.CodeInvalidState, beian.ErrorCode(err))

@@ -97,11 +97,11 @@ func TestSealOpen(t *testing.T) {
 			t.Parallel()
 			sealed, err := box.Seal(tt.plain)
 			require.NoError(t, err)
-			require.True(t, strings.HasPrefix(sealed, "v1:"), sealed)
+			require.True(t, strings.HasPrefix(sealed, "v2:k0:"), sealed)
 			if len(tt.plain) > 3 {
 				require.NotContains(t, sealed, tt.plain)
 			}
-			raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sealed, "v1:"))
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sealed, "v2:k0:"))
 			require.NoError(t, err)
 			require.Len(t, raw, 12+len(tt.plain)+16) // nonce || ciphertext || tag
 
@@ -132,12 +132,12 @@ func TestOpenRejects(t *testing.T) {
 	box := newBox(t, rawKey)
 	sealed, err := box.Seal("filing-password")
 	require.NoError(t, err)
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sealed, "v1:"))
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sealed, "v2:k0:"))
 	require.NoError(t, err)
 	flip := func(i int) string {
 		b := append([]byte(nil), raw...)
 		b[i] ^= 0x01
-		return "v1:" + base64.StdEncoding.EncodeToString(b)
+		return "v2:k0:" + base64.StdEncoding.EncodeToString(b)
 	}
 
 	tests := []struct {
@@ -148,12 +148,17 @@ func TestOpenRejects(t *testing.T) {
 		{name: "flipped nonce bit", box: box, sealed: flip(0)},
 		{name: "flipped ciphertext bit", box: box, sealed: flip(12)},
 		{name: "flipped tag bit", box: box, sealed: flip(len(raw) - 1)},
-		{name: "truncated", box: box, sealed: "v1:" + base64.StdEncoding.EncodeToString(raw[:len(raw)-1])},
-		{name: "shorter than nonce and tag", box: box, sealed: "v1:" + base64.StdEncoding.EncodeToString(raw[:27])},
-		{name: "other version", box: box, sealed: "v2:" + strings.TrimPrefix(sealed, "v1:")},
-		{name: "no prefix", box: box, sealed: strings.TrimPrefix(sealed, "v1:")},
+		{name: "truncated", box: box, sealed: "v2:k0:" + base64.StdEncoding.EncodeToString(raw[:len(raw)-1])},
+		{name: "shorter than nonce and tag", box: box, sealed: "v2:k0:" + base64.StdEncoding.EncodeToString(raw[:27])},
+		{name: "other version", box: box, sealed: "v3:k0:" + strings.TrimPrefix(sealed, "v2:k0:")},
+		{name: "relabelled as v1", box: box, sealed: "v1:" + strings.TrimPrefix(sealed, "v2:k0:")},
+		{name: "relabelled key ID", box: newKeyring(t, "k0", "k0:"+rawKey, "k1:"+rawKey), sealed: "v2:k1:" + strings.TrimPrefix(sealed, "v2:k0:")},
+		{name: "unknown key ID", box: box, sealed: "v2:k9:" + strings.TrimPrefix(sealed, "v2:k0:")},
+		{name: "no key ID", box: box, sealed: "v2:" + strings.TrimPrefix(sealed, "v2:k0:")},
+		{name: "no prefix", box: box, sealed: strings.TrimPrefix(sealed, "v2:k0:")},
 		{name: "plain text stored by mistake", box: box, sealed: "filing-password"},
-		{name: "bad base64", box: box, sealed: "v1:!!!"},
+		{name: "bad base64", box: box, sealed: "v2:k0:!!!"},
+		{name: "bad v1 base64", box: box, sealed: "v1:!!!"},
 		{name: "wrong key", box: newBox(t, "another passphrase of enough length"), sealed: sealed},
 	}
 	for _, tt := range tests {
@@ -210,6 +215,8 @@ func FuzzOpen(f *testing.F) {
 	f.Add("v1:")
 	f.Add("v1:AAAA")
 	f.Add("v1:" + strings.Repeat("A", 40))
+	f.Add("v2:k0:" + strings.Repeat("A", 40))
+	f.Add("v2::")
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := box.Open(s)
 		if err != nil {

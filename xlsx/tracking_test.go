@@ -131,6 +131,7 @@ func requireProvenance(t *testing.T, f *excelize.File, title string, rows int) {
 	require.Equal(t, "张三（specialist）", props.LastModifiedBy)
 	require.Equal(t, "2026-11-30T08:00:00Z", props.Created)
 	require.Equal(t, wantDescription, props.Description)
+	require.Equal(t, "含个人信息 导出人 张三（specialist） 导出时间 2026-11-30 16:00:00", props.Keywords)
 	require.Equal(t, title, props.Title)
 	info, err := f.GetRows(xlsx.ExportInfoSheet)
 	require.NoError(t, err)

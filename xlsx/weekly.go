@@ -125,7 +125,8 @@ func WriteWeeklyReport(w io.Writer, meta ExportMeta, r WeeklyFigures) error {
 		return err
 	}
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: meta.By, LastModifiedBy: meta.By, Created: meta.At.UTC().Format(time.RFC3339),
-		Modified: meta.At.UTC().Format(time.RFC3339), Title: "备案管理周报 " + r.Week, Description: meta.description()}); err != nil {
+		Modified: meta.At.UTC().Format(time.RFC3339), Title: "备案管理周报 " + r.Week, Description: meta.description(),
+		Keywords: meta.keywords(false)}); err != nil { // figures only: no personal information
 		return err
 	}
 	_, err = f.WriteTo(w)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/beian/beian/api"
 	"github.com/beian/beian/mailbox"
+	"github.com/beian/beian/netcontrol"
 )
 
 // Config is every setting of the beian binary, parsed once from the
@@ -70,6 +71,16 @@ type Config struct {
 	// DrainDelay is how long a stopping API answers /readyz 503 before it
 	// stops accepting connections, so load balancers take it out first.
 	DrainDelay time.Duration
+	// TLSCertFile and TLSKeyFile (PEM), both set, make the API serve HTTPS
+	// on HTTPAddr with HSTS (issue 12 §5, tls.go); neither: plain HTTP.
+	TLSCertFile, TLSKeyFile string
+	// AccessWebhookAllowHTTP lets the webhook go over plain HTTP to a host
+	// that is not this machine (netcontrol.CheckURL).
+	AccessWebhookAllowHTTP bool
+	// The keyring beyond SecretKey (issue 12 §2, rotatekey.go): more keys
+	// "id:key,…" (BEIAN_SECRET_KEYS), the ID of the one that seals
+	// (BEIAN_SECRET_KEY_ID) and the blind-index key (BEIAN_INDEX_KEY).
+	SecretKeys, SecretKeyID, IndexKey string
 	// WorkerCacheSize is how many workflows a worker keeps in its sticky
 	// cache (the SDK's default, 10,000, when zero): the worker's memory is
 	// mostly this cache, about 60 kB a cached filing.
@@ -88,6 +99,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		MailFrom:              or(getenv("MAIL_FROM"), "beian@localhost"),
 		DNSResolvers:          list(getenv("DNS_RESOLVERS")),
 		SecretKey:             getenv("BEIAN_SECRET_KEY"),
+		SecretKeys:            getenv("BEIAN_SECRET_KEYS"),
+		SecretKeyID:           getenv("BEIAN_SECRET_KEY_ID"),
+		IndexKey:              getenv("BEIAN_INDEX_KEY"),
 		StaffAlerts:           list(getenv("BEIAN_STAFF_ALERTS")),
 		TechMailbox:           getenv("BEIAN_TECH_MAILBOX"),
 		AccessWebhookURL:      getenv("BEIAN_ACCESS_WEBHOOK_URL"),
@@ -111,6 +125,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		TemporalAPIKey:        getenv("TEMPORAL_API_KEY"),
 		WorkerStopTimeout:     60 * time.Second,
 		DrainDelay:            5 * time.Second,
+		// issue 12 §5 (tls.go, netcontrol.CheckURL)
+		TLSCertFile:            getenv("TLS_CERT_FILE"),
+		TLSKeyFile:             getenv("TLS_KEY_FILE"),
+		AccessWebhookAllowHTTP: getenv("BEIAN_ACCESS_WEBHOOK_ALLOW_HTTP") == "true",
 	}
 	var problems []string
 	var err error
@@ -169,6 +187,15 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {
 		problems = append(problems, "BEIAN_ACCESS_WEBHOOK_SECRET is required when BEIAN_ACCESS_WEBHOOK_URL is set")
 	}
+	// issue 12 §5: HTTPS needs both files; the webhook no plain HTTP off this machine.
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		problems = append(problems, "TLS_CERT_FILE 与 TLS_KEY_FILE 须同时设置（证书及其私钥）/ TLS_CERT_FILE and TLS_KEY_FILE go together (the server certificate and its key)")
+	}
+	if c.AccessWebhookURL != "" {
+		if err := netcontrol.CheckURL(c.AccessWebhookURL, c.AccessWebhookAllowHTTP); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	if len(problems) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
@@ -184,8 +211,8 @@ func (c Config) requireServe() error {
 	if c.SMTPURL == "" {
 		problems = append(problems, "SMTP_URL is not set (make dev starts a built-in catcher)")
 	}
-	if c.SecretKey == "" {
-		problems = append(problems, "BEIAN_SECRET_KEY is not set (32 bytes base64, or a passphrase of 16+ characters): it encrypts filing passwords")
+	if c.SecretKey == "" && c.SecretKeys == "" {
+		problems = append(problems, "BEIAN_SECRET_KEY is not set (32 bytes base64, or a passphrase of 16+ characters): it encrypts filing passwords and personal data")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -40,7 +41,6 @@ import (
 	"github.com/beian/beian/metrics"
 	"github.com/beian/beian/netcontrol"
 	"github.com/beian/beian/postgres"
-	"github.com/beian/beian/secret"
 	"github.com/beian/beian/worker"
 )
 
@@ -51,6 +51,9 @@ commands:
   api      run the API only
   worker   run the worker only
   migrate  apply database migrations
+  rotate-key  re-seal personal data and filing passwords with the current key
+  audit verify
+           prove the audit trail's hash chain unbroken (exit 1 naming the first broken row)
   dev      run everything locally with embedded defaults (Temporal dev server,
            Postgres, SMTP catcher, API and worker)
 `
@@ -77,6 +80,10 @@ func main() {
 		err = run(ctx, cfg, logger, roles{worker: true})
 	case "migrate":
 		err = migrate(ctx, cfg)
+	case "rotate-key": // issue 12 §2 (rotatekey.go)
+		err = rotateKey(ctx, cfg, os.Stdout)
+	case "audit": // issue 12 §3: beian audit verify (audit.go)
+		err = auditCommand(ctx, cfg, os.Args[2:])
 	case "dev":
 		err = dev(ctx, cfg, logger)
 	case "help", "-h", "--help":
@@ -110,6 +117,17 @@ func migrate(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer db.Close()
+	// issue 12 §2: with the keys configured, the personal data still plain
+	// are sealed too (rotatekey.go); without, serve seals them at start.
+	if cfg.SecretKey != "" || cfg.SecretKeys != "" {
+		box, err := cfg.keyring()
+		if err != nil {
+			return err
+		}
+		db.UseBox(box)
+	} else {
+		fmt.Fprintln(os.Stderr, "beian migrate: BEIAN_SECRET_KEY is not set: the schema is migrated, personal data still plain are sealed when serve, api or worker starts")
+	}
 	return db.Migrate(ctx)
 }
 
@@ -126,12 +144,14 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
+	// issue 12 §2: the keyring first, so that Migrate seals what is plain.
+	box, err := cfg.keyring()
+	if err != nil {
+		return err
+	}
+	db.UseBox(box)
 	if err := db.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
-	}
-	box, err := secret.NewBox(cfg.SecretKey)
-	if err != nil {
-		return fmt.Errorf("BEIAN_SECRET_KEY: %w", err)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -332,10 +352,18 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 				}
 			}
 		}()
-		hs := &http.Server{Addr: cfg.HTTPAddr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+		// HTTPS with HSTS when TLS_CERT_FILE/TLS_KEY_FILE are set (tls.go, issue 12 §5).
+		hs, err := apiServer(cfg, srv, logger)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("api: %w", err)
+		}
 		go func() {
-			logger.Info("api listening", "addr", cfg.HTTPAddr)
-			if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Info("api listening", "addr", cfg.HTTPAddr, "https", hs.TLSConfig != nil)
+			if err := serveAPI(hs, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("api: %w", err)
 			}
 		}()

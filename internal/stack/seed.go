@@ -51,6 +51,10 @@ func SeedCases(t testing.TB, db *postgres.DB, n int) {
 			FROM generate_series(1, $1) i) s`,
 		n, recent, provinces)
 	require.NoError(t, err)
+	// Written plain as the code before sealing did; sealed and indexed as
+	// migration 017's Go step does (issue 12 §2).
+	_, err = db.SealPlain(ctx)
+	require.NoError(t, err)
 	for _, sql := range []string{
 		`INSERT INTO case_domains (case_id, domain, active)
 		 SELECT id, website->'domains'->>0, status NOT IN ('WITHDRAWN','PURGED','CANCELLED','SUPERSEDED') FROM cases`,

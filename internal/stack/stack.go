@@ -52,6 +52,10 @@ type Options struct {
 	SessionIdle time.Duration
 	// SMSWithin shortens the MIIT SMS check's 24 hours (R-BR-6).
 	SMSWithin time.Duration
+	// Log, when set, receives the desk's, API's and console's logs (JSON,
+	// debug level and up), for tests that read them (issue 12 §2); they
+	// are discarded otherwise.
+	Log io.Writer
 }
 
 // Stack is one running beian.
@@ -135,6 +139,15 @@ func Start(t testing.TB, o Options) *Stack {
 	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
+	// issue 12 §2: one keyring seals the filing passwords (desk) and the
+	// personal data (store), as in cmd/beian.
+	box, err := secret.NewBox("e2e test key, long enough to stretch")
+	require.NoError(t, err)
+	db.UseBox(box)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.Log != nil {
+		logger = slog.New(slog.NewJSONHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	require.NoError(t, db.ReplaceDataCentres(ctx, DataCentres(), "test"))
 	require.NoError(t, db.PutCustomers(ctx, Customers(), "test"))
 	srv := testenv.Temporal(t)
@@ -161,13 +174,11 @@ func Start(t testing.TB, o Options) *Stack {
 	acts.Domains = resolver
 	acts.Config.MarketingMailbox = "marketing@test.local"
 	s.StartWorker()
-	box, err := secret.NewBox("e2e test key, long enough to stretch")
-	require.NoError(t, err)
 	bank, err := faq.Load()
 	require.NoError(t, err)
 	s.Desk = &desk.Service{
 		Store: db, Engine: &worker.Engine{Client: s.Temporal}, Box: box,
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:  logger,
 		Config:  desk.Config{PurgeAfter: o.PurgeAfter, BureauWorkingDays: 20, SessionIdle: o.SessionIdle, TemporalUI: "http://127.0.0.1:8233"},
 		Rules:   desk.StoredRules(db),
 		FAQ:     bank,
@@ -184,8 +195,8 @@ func Start(t testing.TB, o Options) *Stack {
 			{Name: "管局接口", Role: api.RoleBureau, Token: TokBureau},
 			{Name: "admin", Role: api.RoleAdmin, Token: TokAdmin},
 		},
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Console: console.New(s.Desk, slog.New(slog.NewTextHandler(io.Discard, nil))),
+		Logger:  logger,
+		Console: console.New(s.Desk, logger),
 	})
 	s.API = httptest.NewServer(a)
 	t.Cleanup(s.API.Close)

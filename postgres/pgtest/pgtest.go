@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/beian/beian/postgres"
+	"github.com/beian/beian/secret"
 )
 
 // DefaultURL is the server used when DATABASE_URL is unset: the one
@@ -34,8 +35,19 @@ func New(t testing.TB) *postgres.DB {
 	}
 	// Cleanups run last-registered first: the pool closes before the drop.
 	t.Cleanup(db.Close)
+	db.UseBox(Box) // issue 12 §2: personal data are written sealed
 	return db
 }
+
+// Box is the keyring of the stores New returns: personal data are sealed
+// with it, as in production with the configured keys (issue 12 §2).
+var Box = func() *secret.Box {
+	b, err := secret.NewBox("pgtest key: seals test databases only")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
 
 // NewURL creates a new, migrated database, drops it when t ends, and returns
 // its URL, for tests that start a server of their own on it.
