@@ -274,7 +274,7 @@ func TestConsoleEveryPageRenders(t *testing.T) {
 	br := browser.Start(t)
 	signIn(t, br, b.api.URL, "boss")
 	links := browser.Eval[[]string](br, `Array.from(document.querySelectorAll('nav.menu a')).map(function (a) { return a.getAttribute('href'); })`)
-	require.Len(t, links, 17, "an admin sees every page: %v", links)
+	require.Len(t, links, 18, "an admin sees every page: %v", links)
 	for _, href := range append(links, "/console/account") {
 		br.Open(b.api.URL + href)
 		require.NotContains(t, br.Text("h1"), "出错了", href)

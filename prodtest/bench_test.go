@@ -109,35 +109,31 @@ func TestBenchLiveFilings(t *testing.T) {
 	}
 	wg.Wait()
 	created := time.Since(start)
-	// Steady state: every receipt sent, every workflow idle on its timer.
-	settle := time.Now()
-	// (Every case's receipt queued and sent: mail alone is not enough, a
-	// receipt is queued only when the case's workflow has run its first
-	// task, and during a flood most have not.)
-	eventually(t, 40*time.Minute, "the receipts of the live filings sent", func() bool {
+	lastCreate := time.Now()
+	// The flood leaves a backlog of workflow tasks (each new case's first
+	// tasks, its receipt, its mail), handed out first in first out: a case
+	// created now waits behind it before its first task runs. Its first
+	// actions' time is what a specialist sees during a mass import.
+	d.soft = true // a step that never completes is reported, not fatal
+	backlog0 := workflowBacklog(t, tp)
+	floodFirst := time.Now()
+	floodMat, _ := actionP50(t, d, 12900, 1)
+	floodTook := time.Since(floodFirst)
+	floodFailed := d.failed
+	// Steady state: every case's receipt queued and sent (mail alone is
+	// not enough: a receipt is queued only when its case's workflow has
+	// run, and during the flood most have not), then no task waiting.
+	eventually(t, 60*time.Minute, "the receipts of the live filings sent", func() bool {
 		var receipts, unsent int
 		require.NoError(t, tp.db.Pool().QueryRow(context.Background(), `SELECT
 			(SELECT count(*) FROM case_events WHERE event = 'receipt_sent'),
 			(SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL)`).Scan(&receipts, &unsent))
-		return receipts >= n+15 && unsent == 0 // the 15 of the empty topology too
+		return receipts >= n+16 && unsent == 0 // with the 15 of the empty topology and the flood's case
 	})
-	receipts := time.Now()
-	t.Logf("settled (every receipt sent) %s after the last create", receipts.Sub(settle).Round(time.Second))
-	// The flood leaves the worker a backlog of workflow tasks (each
-	// workflow records its receipt's delivery); a case created now waits
-	// behind it before its first task runs. Its first action's time is
-	// what a specialist sees during a mass import.
-	d.soft = true // a step that never completes is reported, not fatal
-	backlog0 := workflowBacklog(t, tp)
-	floodStart := time.Now()
-	floodMat, _ := actionP50(t, d, 12900, 1)
-	floodFirst := time.Since(floodStart)
-	drainStart := time.Now()
 	eventually(t, 30*time.Minute, "the workflow-task backlog drained", func() bool { return workflowBacklog(t, tp) == 0 })
-	drained := time.Since(receipts)
-	t.Logf("workflow-task backlog %d when the receipts were sent; drained %s after that (%s after the flood's first action)",
-		backlog0, drained.Round(time.Second), time.Since(drainStart).Round(time.Second))
-	floodFailed := d.failed
+	drained := time.Since(lastCreate)
+	t.Logf("workflow-task backlog %d when the last create answered; every receipt sent and the backlog drained %s after it",
+		backlog0, drained.Round(time.Second))
 	loadedMat, loadedRev := actionP50(t, d, 13000, 15)
 	rss := rssMB(t, tp.workers[0].cmd.Process.Pid)
 	beianSize, temporalSize := sizes()
@@ -164,8 +160,8 @@ func TestBenchLiveFilings(t *testing.T) {
 	// review while the backlog of 10,000 creates drains (the API answers
 	// 503 「操作已提交但尚未完成」 after 30 s; the driver retries with the
 	// same Idempotency-Key, which does not repeat the update).
-	fmt.Printf("bench prod-live-flood-first-case: %.0f s to create a case and take it through materials and review behind a backlog of %d workflow tasks (materials %.0f s; backlog drained %.0f s after the receipts; goal ≤ 60 s) %s\n",
-		floodFirst.Seconds(), backlog0, floodMat.Seconds(), drained.Seconds(), verdict(floodFailed == 0 && floodFirst <= time.Minute))
+	fmt.Printf("bench prod-live-flood-first-case: %.0f s to create a case and take it through materials and review behind a backlog of %d workflow tasks (materials %.0f s; backlog drained %.0f s after the last create; goal ≤ 60 s) %s\n",
+		floodTook.Seconds(), backlog0, floodMat.Seconds(), drained.Seconds(), verdict(floodFailed == 0 && floodTook <= time.Minute))
 	d.requireClean(t)
 }
 

@@ -35,7 +35,7 @@ if ! go test -count=1 -run '^TestBench' -v ./bench/ 2>&1 | tee .data/bench.log; 
 	exit 1
 fi
 # The production topology's bench (issue 11): 10,000 live filings.
-if ! go test -tags prod -count=1 -timeout 30m -run '^TestBenchLiveFilings$' -v ./prodtest/ 2>&1 | tee -a .data/bench.log; then
+if ! go test -tags prod -count=1 -timeout 120m -run '^TestBenchLiveFilings$' -v ./prodtest/ 2>&1 | tee -a .data/bench.log; then
 	echo "scripts/bench.sh: FAILED (full log: .data/bench.log)" >&2
 	exit 1
 fi

@@ -85,6 +85,12 @@ type Config struct {
 	// cache (the SDK's default, 10,000, when zero): the worker's memory is
 	// mostly this cache, about 60 kB a cached filing.
 	WorkerCacheSize int
+	// WorkerPollers is how many workflow-task and activity-task polls a
+	// worker keeps open (the SDK's 2 when zero). A worker takes at most
+	// this many tasks at once from the server, each answered after the
+	// server persisted it (~130 ms on the 2-core topology), so it bounds
+	// how fast a burst of new cases drains.
+	WorkerPollers int
 }
 
 // loadConfig reads the environment. Missing required settings are reported
@@ -183,6 +189,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("BEIAN_WORKER_CACHE_SIZE: %q is not a positive number of workflows", v))
 		}
 		c.WorkerCacheSize = n
+	}
+	if v := getenv("BEIAN_WORKER_POLLERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 100 {
+			problems = append(problems, fmt.Sprintf("BEIAN_WORKER_POLLERS: %q is not a number from 2 to 100", v))
+		}
+		c.WorkerPollers = n
 	}
 	if c.AccessWebhookURL != "" && c.AccessWebhookKey == "" {
 		problems = append(problems, "BEIAN_ACCESS_WEBHOOK_SECRET is required when BEIAN_ACCESS_WEBHOOK_URL is set")

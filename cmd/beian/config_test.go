@@ -83,3 +83,15 @@ func TestWorkerCacheSize(t *testing.T) {
 	_, err = loadConfig(env(map[string]string{"BEIAN_WORKER_CACHE_SIZE": "many"}))
 	require.ErrorContains(t, err, "BEIAN_WORKER_CACHE_SIZE")
 }
+
+// TestWorkerPollers: the SDK's default unless set; 1 (which the SDK
+// refuses for workflow tasks) and nonsense are named.
+func TestWorkerPollers(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"BEIAN_WORKER_POLLERS": "8"}))
+	require.NoError(t, err)
+	require.Equal(t, 8, c.WorkerPollers)
+	for _, bad := range []string{"1", "0", "lots", "1000"} {
+		_, err = loadConfig(env(map[string]string{"BEIAN_WORKER_POLLERS": bad}))
+		require.ErrorContains(t, err, "BEIAN_WORKER_POLLERS", bad)
+	}
+}

@@ -221,12 +221,16 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, r roles, ready ..
 		if cfg.WorkerCacheSize > 0 {
 			sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize) // process-wide, before the worker
 		}
-		// Fixed pollers (the SDK's two). Autoscaling was tried (issue 11):
-		// during a flood of creates it grew to 100 workflow and 100 activity
-		// pollers, the 2-core topology's server (4 history shards) got more
-		// concurrent task completions than it could persist, and creates
-		// fell from ~20/s to ~4/s (1,500 filings, two runs on one machine).
-		w := worker.New(tc, acts, sdkworker.Options{WorkerStopTimeout: cfg.WorkerStopTimeout})
+		// A fixed number of pollers (BEIAN_WORKER_POLLERS, else the SDK's
+		// two). Autoscaling was tried (issue 11): in a flood of creates it
+		// grew to 100 workflow and 100 activity pollers and, on the 2-core
+		// topology (4 history shards), creates fell from ~20/s to ~4/s
+		// (1,500 filings, two runs on one busy machine).
+		w := worker.New(tc, acts, sdkworker.Options{
+			WorkerStopTimeout:                cfg.WorkerStopTimeout,
+			MaxConcurrentWorkflowTaskPollers: cfg.WorkerPollers, // zero: the SDK's
+			MaxConcurrentActivityTaskPollers: cfg.WorkerPollers,
+		})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
