@@ -52,6 +52,7 @@ const (
 var secretKeys = []string{
 	"DATABASE_URL", "BEIAN_SECRET_KEY", "SMTP_URL", "BEIAN_API_TOKENS", "BEIAN_ADMIN_PASSWORD",
 	"METRICS_TOKEN", "IMAP_URL", "BEIAN_ACCESS_WEBHOOK_URL", "BEIAN_ACCESS_WEBHOOK_SECRET", "TEMPORAL_API_KEY",
+	"BEIAN_SECRET_KEYS", "BEIAN_SECRET_KEY_ID", "BEIAN_INDEX_KEY",
 }
 
 // newVariables are read by cmd/beian but not yet in README.md's table.
