@@ -23,12 +23,41 @@ fi
 echo "make fuzz: ${#targets[@]} targets, $fuzztime each"
 failed=()
 start=$SECONDS
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# fuzz runs one target; its output is also kept in $log.
+fuzz() { "$go" test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" "./$1" 2>&1 | tee "$log"; return "${PIPESTATUS[0]}"; }
+# boundary_race: the run failed only with the bare "context deadline
+# exceeded" Go 1.26's fuzz coordinator reports when -fuzztime expires while
+# a worker is mid-input (go.dev/issue/75804, fixed in Go 1.27): no input
+# written, no panic, no test failure of ours.
+boundary_race() {
+	grep -q '^    context deadline exceeded$' "$log" &&
+		! grep -qE 'Failing input written|^panic:|_test\.go:[0-9]+:|fuzz: minimizing' "$log"
+}
+flakes=()
 for t in "${targets[@]}"; do
 	dir="${t%% *}" name="${t#* }"
 	echo "make fuzz: $name in ./$dir"
-	if ! "$go" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "./$dir"; then
-		failed+=("$name (./$dir)")
+	if fuzz "$dir" "$name"; then
+		continue
 	fi
+	if boundary_race; then
+		# Once more: a real finding fails again (and writes its input); the
+		# race seldom strikes twice.
+		echo "make fuzz: $name stopped on Go's -fuzztime race (go.dev/issue/75804), no input found; once more"
+		if fuzz "$dir" "$name"; then
+			continue
+		fi
+		if boundary_race; then
+			flakes+=("$name (./$dir)")
+			continue
+		fi
+	fi
+	failed+=("$name (./$dir)")
+done
+for f in "${flakes[@]}"; do
+	echo "make fuzz: $f hit Go's -fuzztime race twice without finding an input; not a failure (go.dev/issue/75804)"
 done
 echo "make fuzz: $(( SECONDS - start ))s"
 if [ "${#failed[@]}" -gt 0 ]; then
