@@ -105,16 +105,6 @@ func (c *Console) audit(w http.ResponseWriter, r *request) {
 		v.Rows = append(v.Rows, auditRow{R: rec, CaseShort: rec.CaseID[:min(8, len(rec.CaseID))], At: rec.At.In(desk.Shanghai).Format("2006-01-02 15:04:05"), KindTitle: auditKindTitles[rec.Kind], Hash: full[:min(12, len(full))], FullHash: full,
 			PrevHash: hex.EncodeToString(rec.PrevHash)})
 	}
-	if page.NextCursor != "" {
-		next := url.Values{}
-		for k, vs := range v.Filter {
-			next[k] = vs
-		}
-		next.Set("cursor", page.NextCursor)
-		v.Next = Base + "/audit?" + next.Encode()
-	}
-	if f.Cursor != "" {
-		v.First = Base + "/audit?" + v.Filter.Encode()
-	}
+	v.Next, v.First = pager(Base+"/audit", v.Filter, page.NextCursor, f.Cursor)
 	c.render(w, r, "audit", "审计日志", v)
 }

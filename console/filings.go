@@ -178,17 +178,7 @@ func (c *Console) filings(w http.ResponseWriter, r *request) {
 		return
 	}
 	v.Rows = rowsOf(page.Items, cal, c.svc.Now())
-	if page.NextCursor != "" {
-		next := url.Values{}
-		for k, vs := range v.Filter {
-			next[k] = vs
-		}
-		next.Set("cursor", page.NextCursor)
-		v.Next = Base + "/filings?" + next.Encode()
-	}
-	if f.Cursor != "" {
-		v.First = Base + "/filings?" + v.Filter.Encode()
-	}
+	v.Next, v.First = pager(Base+"/filings", v.Filter, page.NextCursor, f.Cursor)
 	c.render(w, r, "filings", "备案申请", v)
 }
 
@@ -862,4 +852,21 @@ type accessGroup struct {
 	CustomerID string
 	Actions    []beian.AccessAction
 	Cuts       int
+}
+
+// pager is the links of a cursor-paged list at path with filter: the next
+// page (when there is one) and the first (when this is not it).
+func pager(path string, filter url.Values, nextCursor, cursor string) (next, first string) {
+	if nextCursor != "" {
+		q := url.Values{}
+		for k, vs := range filter {
+			q[k] = vs
+		}
+		q.Set("cursor", nextCursor)
+		next = path + "?" + q.Encode()
+	}
+	if cursor != "" {
+		first = path + "?" + filter.Encode()
+	}
+	return next, first
 }
